@@ -1,0 +1,71 @@
+"""Project-wide test fixtures: service availability, the Celery mode, and per-test media."""
+
+from __future__ import annotations
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+
+REQUIRE_SERVICES = os.environ.get("ITSM_REQUIRE_SERVICES") == "1"
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip (printing why) when a service is absent; fail instead under ITSM_REQUIRE_SERVICES=1."""
+    if condition:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service missing (ITSM_REQUIRE_SERVICES=1): {reason}")
+    pytest.skip(reason)
+
+
+def port_open(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def require_postgres(settings):
+    need(settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), "needs PostgreSQL: set DATABASE_URL=postgres://...")
+
+
+@pytest.fixture
+def redis_url():
+    url = os.environ.get("REDIS_URL", "")
+    need(bool(url), "needs Redis: set REDIS_URL=redis://127.0.0.1:6379/0")
+    need(port_open(url, 6379), f"Redis at {url} does not answer")
+    return url
+
+
+@pytest.fixture
+def chromium_path():
+    path = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    need(os.path.exists(path), f"needs Chromium at {path} (apt-get install chromium)")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(request):
+    """Tasks run in-process, at the point `.delay()` is called (after commit, like production).
+
+    Tests marked `worker` talk to a real worker instead."""
+    from itsm.celery import app
+
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    previous = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous

@@ -1,0 +1,336 @@
+"""Incidents, the teams that work them and the configuration that classifies them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField
+from simple_history.models import HistoricalRecords
+
+from . import roles
+from .workflow import OPEN_STATES, IncidentStateMachine, State
+
+
+class Level(models.TextChoices):
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+
+
+class Priority(models.IntegerChoices):
+    P1 = 1, "P1 – Critical"
+    P2 = 2, "P2 – High"
+    P3 = 3, "P3 – Moderate"
+    P4 = 4, "P4 – Low"
+
+
+class Channel(models.TextChoices):
+    PORTAL = "portal", "Portal"
+    EMAIL = "email", "E-mail"
+    PHONE = "phone", "Phone"
+    MONITORING = "monitoring", "Monitoring"
+    WALK_IN = "walk_in", "Walk-in"
+
+
+class ResolutionCode(models.TextChoices):
+    FIXED = "fixed", "Fixed"
+    WORKAROUND = "workaround", "Workaround applied"
+    KNOWN_ERROR = "known_error", "Resolved by known error"
+    USER_ERROR = "user_error", "User guidance"
+    NO_FAULT = "no_fault", "No fault found"
+    DUPLICATE = "duplicate", "Duplicate"
+
+
+class Team(models.Model):
+    """A resolver group and its queue. Tier 1 is the service desk."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    tier = models.PositiveSmallIntegerField(default=2, choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")])
+    email = models.EmailField(blank=True, help_text="Where team notifications go.")
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["tier", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    default_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    confidential = models.BooleanField(
+        default=False, help_text="Incidents in this category are visible only to their team and incident managers."
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Service(models.Model):
+    """A business or IT service that an incident affects (e-mail, VPN, payroll, ...)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PriorityRule(models.Model):
+    """One cell of the impact × urgency matrix."""
+
+    impact = models.CharField(max_length=10, choices=Level.choices)
+    urgency = models.CharField(max_length=10, choices=Level.choices)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["priority", "impact", "urgency"]
+        constraints = [models.UniqueConstraint(fields=["impact", "urgency"], name="priority_rule_unique_cell")]
+
+    def __str__(self) -> str:
+        return f"{self.get_impact_display()} impact × {self.get_urgency_display()} urgency → P{self.priority}"
+
+
+# The SOP's defaults, used when the matrix has no row for a cell.
+DEFAULT_MATRIX = {
+    ("high", "high"): 1,
+    ("high", "medium"): 2, ("medium", "high"): 2,
+    ("high", "low"): 3, ("medium", "medium"): 3, ("low", "high"): 3,
+    ("medium", "low"): 4, ("low", "medium"): 4, ("low", "low"): 4,
+}
+
+
+def priority_for(impact: str, urgency: str) -> int:
+    rule = PriorityRule.objects.filter(impact=impact, urgency=urgency).values_list("priority", flat=True).first()
+    return rule if rule is not None else DEFAULT_MATRIX[(impact, urgency)]
+
+
+class Sequence(models.Model):
+    """Counters for human references. One row per kind, incremented under the row lock."""
+
+    name = models.CharField(max_length=30, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    @classmethod
+    def next_value(cls, name: str) -> int:
+        with transaction.atomic():
+            # UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) until commit, so two
+            # concurrent callers can never read the same value.
+            if not cls.objects.filter(name=name).update(value=F("value") + 1):
+                cls.objects.get_or_create(name=name)
+                cls.objects.filter(name=name).update(value=F("value") + 1)
+            return cls.objects.values_list("value", flat=True).get(name=name)
+
+
+class IncidentQuerySet(models.QuerySet):
+    def open(self) -> IncidentQuerySet:
+        return self.filter(state__in=OPEN_STATES)
+
+    def visible_to(self, user) -> IncidentQuerySet:
+        """The read rule of `roles.can_view`, as SQL."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_superuser:
+            return self
+        own = Q(reporter=user)
+        if roles.is_staff_role(user):
+            if roles.is_incident_manager(user):
+                return self
+            return self.filter(Q(confidential=False) | own | Q(team_id__in=roles.team_ids(user)))
+        return self.filter(own)
+
+
+class Incident(ConcurrentTransitionMixin, IncidentStateMachine):
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    summary = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reported_incidents")
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.PORTAL)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, null=True, blank=True, related_name="incidents")
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, null=True, blank=True, related_name="incidents",
+        verbose_name="affected service",
+    )
+    impact = models.CharField(max_length=10, choices=Level.choices, default=Level.LOW)
+    urgency = models.CharField(max_length=10, choices=Level.choices, default=Level.LOW)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.P4, editable=False)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="incidents")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_incidents"
+    )
+    state = FSMField(max_length=20, choices=State.choices, default=State.NEW, protected=True)
+    confidential = models.BooleanField(default=False, help_text="Visible only to its team and incident managers.")
+    is_major = models.BooleanField("major incident", default=False)
+    parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children")
+
+    opened_at = models.DateTimeField(default=timezone.now, editable=False)
+    triaged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    responded_at = models.DateTimeField("first response", null=True, blank=True, editable=False)
+    resolved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    on_hold_since = models.DateTimeField(null=True, blank=True, editable=False)
+    hold_reason = models.CharField(max_length=200, blank=True)
+    paused_seconds = models.PositiveIntegerField(default=0, editable=False)
+    reopen_count = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    resolution_code = models.CharField(max_length=20, choices=ResolutionCode.choices, blank=True)
+    resolution_notes = models.TextField(blank=True)
+    workaround = models.TextField(blank=True)
+
+    # Optimistic concurrency for edit forms: a form carries the version it was rendered from.
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = IncidentQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at", "version"])
+
+    class Meta:
+        ordering = ["-opened_at"]
+        indexes = [
+            models.Index(fields=["state", "priority", "opened_at"], name="incident_state_prio_age"),
+            models.Index(fields=["team", "state", "priority", "opened_at"], name="incident_queue"),
+            models.Index(fields=["reporter", "-opened_at"], name="incident_reporter"),
+            models.Index(fields=["assignee", "state"], name="incident_assignee"),
+        ]
+        permissions = [
+            ("triage_incident", "Can triage incidents"),
+            ("work_incident", "Can work incidents from a team queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.summary}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("portal:incident_detail", args=[self.reference])
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.reference:
+            self.reference = f"INC-{Sequence.next_value('incident'):06d}"
+        if self.pk is not None:
+            self.version = (self.version or 0) + 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version", "updated_at"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    def apply_classification(self) -> None:
+        """Derive priority from the matrix, and team/confidentiality from the category."""
+        self.priority = priority_for(self.impact, self.urgency)
+        if self.category_id is not None:
+            category = self.category
+            if self.team_id is None:
+                self.team_id = category.default_team_id
+            if category.confidential:
+                self.confidential = True
+
+
+class Comment(models.Model):
+    """A public reply (the reporter sees it) or an internal work note."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    public = models.BooleanField(default=False, help_text="Public replies are visible to the reporter.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["incident", "created_at"], name="comment_incident")]
+
+    def __str__(self) -> str:
+        return f"{'Reply' if self.public else 'Work note'} on {self.incident_id} by {self.author_id}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.incident.reference}/{filename}"
+
+
+class Attachment(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="attachments")
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    public = models.BooleanField(default=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", "Opened"
+    TRANSITION = "transition", "State change"
+    COMMENT = "comment", "Comment"
+    ASSIGNMENT = "assignment", "Assignment"
+    CLASSIFICATION = "classification", "Classification"
+    ATTACHMENT = "attachment", "Attachment"
+
+
+class IncidentEvent(models.Model):
+    """One entry of an incident's timeline, written in the same transaction as the change.
+
+    Notifications are sent by a task that is given the event's id after commit.
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    transition = models.CharField(max_length=30, blank=True)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, blank=True)
+    message = models.TextField(blank=True)
+    public = models.BooleanField(default=False, help_text="Shown to the reporter.")
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["incident", "created_at"], name="event_incident")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.transition} on {self.incident_id}"
+
+
+class Notification(models.Model):
+    """A message owed to someone about an event. The row exists before the send, under a unique
+    constraint, so a retried or duplicated task never sends twice."""
+
+    event = models.ForeignKey(IncidentEvent, on_delete=models.CASCADE, related_name="notifications")
+    channel = models.CharField(max_length=20, default="email")
+    recipient = models.CharField(max_length=254)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "channel", "recipient"], name="notification_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} to {self.recipient} for event {self.event_id}"

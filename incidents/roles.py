@@ -1,0 +1,96 @@
+"""Who may do what. Roles are Django groups (created by a data migration); team membership is data.
+
+Every surface (admin, portal, API, tasks) asks these functions, so a rule is written once.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from .models import Incident, Team
+
+REPORTER = "Reporter"
+DESK_AGENT = "Service desk agent"
+RESOLVER = "Resolver"
+INCIDENT_MANAGER = "Incident manager"
+ALL_ROLES = (REPORTER, DESK_AGENT, RESOLVER, INCIDENT_MANAGER)
+
+
+def role_names(user: AbstractBaseUser) -> frozenset[str]:
+    """The user's role names, cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = getattr(user, "_itsm_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._itsm_roles = cached
+    return cached
+
+
+def team_ids(user: AbstractBaseUser) -> frozenset[int]:
+    """Ids of the teams the user belongs to, cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = getattr(user, "_itsm_team_ids", None)
+    if cached is None:
+        cached = frozenset(user.teams.values_list("pk", flat=True))
+        user._itsm_team_ids = cached
+    return cached
+
+
+def forget(user: AbstractBaseUser) -> None:
+    """Drop the per-request caches (after changing a user's groups or teams)."""
+    for attr in ("_itsm_roles", "_itsm_team_ids"):
+        if hasattr(user, attr):
+            delattr(user, attr)
+
+
+def is_desk_agent(user: AbstractBaseUser) -> bool:
+    return bool(getattr(user, "is_superuser", False)) or DESK_AGENT in role_names(user)
+
+
+def is_incident_manager(user: AbstractBaseUser) -> bool:
+    return bool(getattr(user, "is_superuser", False)) or INCIDENT_MANAGER in role_names(user)
+
+
+def is_resolver(user: AbstractBaseUser) -> bool:
+    return RESOLVER in role_names(user)
+
+
+def is_staff_role(user: AbstractBaseUser) -> bool:
+    """Desk agents, resolvers and incident managers work the incidents; reporters do not."""
+    return is_desk_agent(user) or is_incident_manager(user) or is_resolver(user)
+
+
+def is_member(user: AbstractBaseUser, team: Team | int | None) -> bool:
+    if team is None:
+        return False
+    team_id = team if isinstance(team, int) else team.pk
+    return team_id in team_ids(user)
+
+
+def can_work_on(user: AbstractBaseUser, incident: Incident) -> bool:
+    """Desk agents and incident managers act on every incident; a resolver on their team's."""
+    if is_desk_agent(user) or is_incident_manager(user):
+        return True
+    return is_resolver(user) and is_member(user, incident.team_id)
+
+
+def can_view(user: AbstractBaseUser, incident: Incident) -> bool:
+    """The object-level read rule; `IncidentQuerySet.visible_to` is the same rule in SQL."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    if incident.confidential:
+        return (
+            is_incident_manager(user)
+            or is_member(user, incident.team_id)
+            or incident.reporter_id == user.pk
+        )
+    if is_staff_role(user):
+        return True
+    return incident.reporter_id == user.pk

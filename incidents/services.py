@@ -1,0 +1,340 @@
+"""Every write to an incident goes through here: admin, portal, API and tasks call these functions.
+
+Each service locks what it changes, validates, saves once (one history row with the actor and a
+reason), writes an `IncidentEvent` for the timeline and schedules notifications after commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
+
+from . import roles
+from .models import (
+    Attachment,
+    Category,
+    Channel,
+    Comment,
+    EventKind,
+    Incident,
+    IncidentEvent,
+    Service,
+    Team,
+)
+from .uploads import validate_upload
+from .workflow import State
+
+
+class WorkflowError(Exception):
+    """A refused action, with a sentence for the person who tried it (HTTP 409 in the API)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class TransitionInfo:
+    name: str
+    label: str
+    reporter_label: str
+    target: str
+    # Extra inputs its form asks for.
+    fields: tuple[str, ...]
+
+
+# Inputs each transition takes besides the reason; the admin and portal forms are built from this.
+TRANSITION_FIELDS: dict[str, tuple[str, ...]] = {
+    "triage": ("category", "impact", "urgency", "team"),
+    "route": ("team",),
+    "start": ("assignee",),
+    "hold": ("hold_reason",),
+    "resolve": ("resolution_code", "resolution_notes", "workaround"),
+}
+# Transitions whose reason is shown to the reporter on the portal timeline.
+PUBLIC_TRANSITIONS = {"resolve", "close", "reopen", "cancel", "hold", "resume"}
+
+
+def _transition_meta(incident: Incident, name: str):
+    method = getattr(type(incident), name, None)
+    meta = getattr(method, "_django_fsm", None)
+    if meta is None:
+        raise WorkflowError(f"“{name}” is not an incident transition.")
+    return meta
+
+
+def transition_names() -> list[str]:
+    return [t.name for t in Incident._meta.get_field("state").get_all_transitions(Incident)]
+
+
+def _info(transition) -> TransitionInfo:
+    custom = transition.custom or {}
+    return TransitionInfo(
+        name=transition.name,
+        label=custom.get("label", transition.name.title()),
+        reporter_label=custom.get("reporter_label", custom.get("label", transition.name.title())),
+        target=transition.target,
+        fields=TRANSITION_FIELDS.get(transition.name, ()),
+    )
+
+
+def available_transitions(incident: Incident, user, *, for_reporter: bool = False) -> list[TransitionInfo]:
+    """Transitions this user may take from the incident's current state.
+
+    Guards that depend on the inputs of the transition's own form (resolution notes, a hold
+    reason) are checked when it is submitted, so their buttons are still offered.
+    """
+    result = []
+    seen = set()
+    for t in Incident._meta.get_field("state").get_all_transitions(Incident):
+        if t.name in seen or t.source not in (incident.state, "*", "+"):
+            continue
+        custom = t.custom or {}
+        if for_reporter and not custom.get("reporter"):
+            continue
+        if not t.has_perm(incident, user):
+            continue
+        seen.add(t.name)
+        result.append(_info(t))
+    return result
+
+
+def _refusal(incident: Incident, name: str) -> str:
+    meta = _transition_meta(incident, name)
+    t = meta.get_transition(incident.state)
+    label = (t.custom or {}).get("label", name) if t else name
+    if t is None:
+        return f"An incident that is {incident.get_state_display().lower()} cannot be “{_label_of(name)}”."
+    failed = [getattr(c, "refusal", c.__name__) for c in t.conditions if not c(incident)]
+    return " ".join(failed) or f"“{label}” is not possible now."
+
+
+def _label_of(name: str) -> str:
+    for t in Incident._meta.get_field("state").get_all_transitions(Incident):
+        if t.name == name:
+            return (t.custom or {}).get("label", name).lower()
+    return name
+
+
+def _apply_inputs(incident: Incident, name: str, user, reason: str, inputs: dict) -> None:
+    """Set what the transition needs on the instance, validating it first."""
+    allowed = set(TRANSITION_FIELDS.get(name, ()))
+    unknown = set(inputs) - allowed
+    if unknown:
+        raise WorkflowError(f"“{name}” does not take {', '.join(sorted(unknown))}.")
+    if name == "claim":
+        incident.assignee = user
+    if name == "start":
+        assignee = inputs.get("assignee")
+        if assignee is not None:
+            if not (roles.is_staff_role(assignee) and roles.can_work_on(assignee, incident)):
+                raise WorkflowError(f"{assignee} is not a member of {incident.team or 'the team'}.")
+            incident.assignee = assignee
+    if name == "hold":
+        incident.hold_reason = (inputs.get("hold_reason") or reason or "").strip()[:200]
+    if name == "resolve":
+        incident.resolution_code = inputs.get("resolution_code") or incident.resolution_code
+        incident.resolution_notes = (inputs.get("resolution_notes") or incident.resolution_notes or "").strip()
+        if inputs.get("workaround"):
+            incident.workaround = inputs["workaround"].strip()
+    if name == "route":
+        team = inputs.get("team")
+        if team is None:
+            raise WorkflowError("Choose the team to route the incident to.")
+        if team.pk == incident.team_id:
+            raise WorkflowError(f"The incident is already in the {team} queue.")
+        incident.team = team
+    if name == "triage":
+        for field in ("category", "impact", "urgency", "team"):
+            if inputs.get(field) is not None:
+                setattr(incident, field, inputs[field])
+        incident.apply_classification()
+
+
+def _schedule_notification(event: IncidentEvent) -> None:
+    from .tasks import notify_event
+
+    event_id = event.pk
+    transaction.on_commit(lambda: notify_event.delay(event_id))
+
+
+def record_event(incident: Incident, *, kind: str, actor=None, notify: bool = True, **fields) -> IncidentEvent:
+    event = IncidentEvent.objects.create(incident=incident, kind=kind, actor=actor, **fields)
+    if notify:
+        _schedule_notification(event)
+    return event
+
+
+def _save(incident: Incident, *, user, reason: str) -> None:
+    incident._history_user = user
+    incident._change_reason = reason[:100]
+    try:
+        # Its own savepoint: a failed compare-and-set must not poison the caller's transaction.
+        with transaction.atomic():
+            incident.save()
+    except ConcurrentTransition:
+        raise WorkflowError(
+            f"{incident.reference} was changed by someone else a moment ago. Reload it and try again."
+        ) from None
+
+
+def transition(*, incident: Incident | int, user, name: str, reason: str = "", **inputs) -> Incident:
+    """Take transition `name` on the incident as `user`. Returns the saved, fresh incident."""
+    pk = incident.pk if isinstance(incident, Incident) else incident
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        locked = Incident.objects.select_for_update().get(pk=pk)
+        if isinstance(incident, Incident) and incident.version != locked.version and incident.state != locked.state:
+            raise WorkflowError(
+                f"{locked.reference} is now {locked.get_state_display().lower()}; "
+                "someone else changed it since you loaded it."
+            )
+        meta = _transition_meta(locked, name)
+        t = meta.get_transition(locked.state)
+        if t is None:
+            raise WorkflowError(_refusal(locked, name))
+        if not t.has_perm(locked, user):
+            raise WorkflowError(f"You may not “{_label_of(name)}” {locked.reference}.")
+        if name == "claim" and locked.assignee_id not in (None, user.pk):
+            raise WorkflowError(f"{locked.reference} is already assigned to {locked.assignee}.")
+        from_state = locked.state
+        _apply_inputs(locked, name, user, reason, inputs)
+        try:
+            getattr(locked, name)()
+        except TransitionNotAllowed:
+            raise WorkflowError(_refusal(locked, name)) from None
+        label = (t.custom or {}).get("label", name)
+        _save(locked, user=user, reason=f"{label}: {reason}" if reason else label)
+        message = reason
+        if name == "resolve":
+            message = locked.resolution_notes
+        record_event(
+            locked, kind=EventKind.TRANSITION, actor=user, transition=name,
+            from_state=from_state, to_state=locked.state, message=message,
+            public=name in PUBLIC_TRANSITIONS,
+        )
+    return locked
+
+
+def incident_create(
+    *,
+    reporter,
+    summary: str,
+    description: str = "",
+    channel: str = Channel.PORTAL,
+    category: Category | None = None,
+    service: Service | None = None,
+    impact: str = "low",
+    urgency: str = "low",
+    team: Team | None = None,
+    created_by=None,
+    files: Iterable[UploadedFile] = (),
+) -> Incident:
+    """Open an incident. Files are checked before anything is written, so nothing is half-saved."""
+    summary = (summary or "").strip()
+    if not summary:
+        raise ValidationError({"summary": "Describe the problem in a few words."})
+    checked = [(f, *validate_upload(f)) for f in files]
+    actor = created_by or reporter
+    with transaction.atomic():
+        incident = Incident(
+            summary=summary[:200], description=(description or "").strip(), reporter=reporter,
+            channel=channel, category=category, service=service, impact=impact, urgency=urgency, team=team,
+        )
+        incident.apply_classification()
+        incident._history_user = actor
+        incident._change_reason = f"Opened via {incident.get_channel_display()}"
+        incident.save()
+        for upload, name, content_type in checked:
+            _store_attachment(incident, upload, name, content_type, actor, comment=None, public=True)
+        record_event(incident, kind=EventKind.CREATED, actor=actor, public=True,
+                     message=f"Opened via {incident.get_channel_display()}")
+    return incident
+
+
+def _store_attachment(incident, upload, name, content_type, user, *, comment, public) -> Attachment:
+    attachment = Attachment(
+        incident=incident, comment=comment, original_name=name, content_type=content_type,
+        size=upload.size, uploaded_by=user, public=public,
+    )
+    attachment.file.save(name, upload, save=False)
+    attachment.save()
+    return attachment
+
+
+def comment_add(*, incident: Incident, author, body: str, public: bool, files: Iterable[UploadedFile] = ()) -> Comment:
+    """A public reply or an internal work note. Reporters can only write public replies."""
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": "Write something before sending."})
+    is_reporter_only = not roles.can_work_on(author, incident)
+    if is_reporter_only:
+        if incident.reporter_id != author.pk:
+            raise WorkflowError("You may not comment on this incident.")
+        public = True
+    if incident.state in (State.CLOSED, State.CANCELLED) and is_reporter_only:
+        raise WorkflowError(f"{incident.reference} is closed; report a new incident if the problem is back.")
+    checked = [(f, *validate_upload(f)) for f in files]
+    with transaction.atomic():
+        comment = Comment.objects.create(incident=incident, author=author, body=body, public=public)
+        for upload, name, content_type in checked:
+            _store_attachment(incident, upload, name, content_type, author, comment=comment, public=public)
+        if public and not is_reporter_only:
+            # A public reply from the desk is a first response.
+            locked = Incident.objects.select_for_update().get(pk=incident.pk)
+            if locked.responded_at is None:
+                locked.mark_responded()
+                _save(locked, user=author, reason="First public reply")
+                incident.responded_at = locked.responded_at
+        record_event(incident, kind=EventKind.COMMENT, actor=author, comment=comment, public=public,
+                     message=body[:200], notify=public)
+    return comment
+
+
+def incident_save_edits(*, incident: Incident, user, changed: Iterable[str]) -> Incident:
+    """Save field edits made in a form (the admin change form). `incident` carries the edits."""
+    changed = set(changed)
+    if not roles.can_work_on(user, incident):
+        raise WorkflowError(f"You may not edit {incident.reference}.")
+    if changed & {"impact", "urgency", "category"}:
+        incident.apply_classification()
+    reason = "Edited " + ", ".join(sorted(changed)) if changed else "Edited"
+    with transaction.atomic():
+        _save(incident, user=user, reason=reason)
+        if changed & {"impact", "urgency", "category", "team", "service"}:
+            record_event(incident, kind=EventKind.CLASSIFICATION, actor=user, notify=False,
+                         message=f"P{incident.priority}, {incident.category or 'no category'}, "
+                                 f"{incident.team or 'no team'}")
+        if "assignee" in changed:
+            record_event(incident, kind=EventKind.ASSIGNMENT, actor=user,
+                         message=f"Assigned to {incident.assignee}" if incident.assignee else "Unassigned")
+    return incident
+
+
+def incident_assign(*, incident: Incident | int, user, assignee) -> Incident:
+    """Give the incident to `assignee` (None: unassign) without changing its state."""
+    pk = incident.pk if isinstance(incident, Incident) else incident
+    with transaction.atomic():
+        locked = Incident.objects.select_for_update().get(pk=pk)
+        if not roles.can_work_on(user, locked):
+            raise WorkflowError(f"You may not assign {locked.reference}.")
+        if locked.state not in (State.NEW, State.TRIAGED, State.IN_PROGRESS, State.ON_HOLD):
+            raise WorkflowError(f"{locked.reference} is {locked.get_state_display().lower()}; it cannot be assigned.")
+        if assignee is not None and not roles.can_work_on(assignee, locked):
+            raise WorkflowError(f"{assignee} cannot work on incidents of {locked.team or 'this team'}.")
+        if locked.assignee_id == (assignee.pk if assignee else None):
+            return locked
+        locked.assignee = assignee
+        _save(locked, user=user, reason=f"Assigned to {assignee}" if assignee else "Unassigned")
+        record_event(locked, kind=EventKind.ASSIGNMENT, actor=user,
+                     message=f"Assigned to {assignee}" if assignee else "Unassigned")
+    return locked
+
+
+def incident_route(*, incident: Incident | int, user, team: Team, reason: str = "") -> Incident:
+    return transition(incident=incident, user=user, name="route", reason=reason, team=team)

@@ -1,0 +1,81 @@
+"""Checks for uploaded attachments: a size limit and an allow-list of types, by name and content."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.text import get_valid_filename
+
+# Extension -> (content type, how the content is checked).
+ALLOWED_TYPES: dict[str, tuple[str, str]] = {
+    ".png": ("image/png", "magic"),
+    ".jpg": ("image/jpeg", "magic"),
+    ".jpeg": ("image/jpeg", "magic"),
+    ".gif": ("image/gif", "magic"),
+    ".webp": ("image/webp", "magic"),
+    ".pdf": ("application/pdf", "magic"),
+    ".txt": ("text/plain", "text"),
+    ".log": ("text/plain", "text"),
+    ".csv": ("text/csv", "text"),
+    ".json": ("application/json", "text"),
+    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "zip"),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "zip"),
+}
+
+
+def allowed_extensions_text() -> str:
+    return ", ".join(sorted(ALLOWED_TYPES))
+
+
+def validate_upload(upload: UploadedFile) -> tuple[str, str]:
+    """Return (safe file name, content type) or raise ValidationError with a sentence for the user."""
+    limit = settings.ITSM_MAX_UPLOAD_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise ValidationError(
+            "“%(name)s” is %(size)s MB; attachments may be at most %(limit)s MB.",
+            code="too_large",
+            params={"name": upload.name, "size": round(upload.size / 1048576, 1), "limit": round(limit / 1048576, 1)},
+        )
+    if not upload.size:
+        raise ValidationError("“%(name)s” is empty.", code="empty", params={"name": upload.name})
+    name = get_valid_filename(os.path.basename(upload.name or "")) or "attachment"
+    ext = os.path.splitext(name)[1].lower()
+    if ext not in ALLOWED_TYPES:
+        raise ValidationError(
+            "Files of type “%(ext)s” are not accepted. Allowed: %(allowed)s.",
+            code="type",
+            params={"ext": ext or "(none)", "allowed": allowed_extensions_text()},
+        )
+    content_type, check = ALLOWED_TYPES[ext]
+    head = upload.read(8192)
+    upload.seek(0)
+    if check == "magic":
+        kind = filetype.guess(head)
+        if kind is None or kind.mime != content_type:
+            raise ValidationError(
+                "“%(name)s” does not look like a %(ext)s file.", code="content", params={"name": name, "ext": ext}
+            )
+    elif check == "text":
+        if b"\x00" in head:
+            raise ValidationError("“%(name)s” is not a text file.", code="content", params={"name": name})
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # A multi-byte character cut at the 8 KiB boundary is still text.
+            if exc.start < len(head) - 4:
+                raise ValidationError(
+                    "“%(name)s” is not UTF-8 text.", code="content", params={"name": name}
+                ) from None
+    elif check == "zip":
+        if not zipfile.is_zipfile(upload):
+            upload.seek(0)
+            raise ValidationError(
+                "“%(name)s” does not look like a %(ext)s file.", code="content", params={"name": name, "ext": ext}
+            )
+        upload.seek(0)
+    return name, content_type

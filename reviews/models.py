@@ -1,0 +1,1 @@
+"""Post-incident review models."""
