@@ -127,6 +127,9 @@ class Sequence(models.Model):
     name = models.CharField(max_length=30, primary_key=True)
     value = models.BigIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.name}: {self.value}"
+
     @classmethod
     def next_value(cls, name: str) -> int:
         with transaction.atomic():

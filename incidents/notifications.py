@@ -34,13 +34,14 @@ def recipients(event: IncidentEvent) -> list[str]:
     )
     if tells_reporter and reporter_email:
         emails.append(reporter_email)
-    if event.kind == EventKind.ASSIGNMENT and incident.assignee_id and incident.assignee_id != event.actor_id:
-        if incident.assignee.email:
-            emails.append(incident.assignee.email)
-    if event.kind == EventKind.COMMENT and by_reporter and incident.assignee_id:
+    assignee = incident.assignee
+    tells_assignee = assignee is not None and assignee.email and (
+        (event.kind == EventKind.ASSIGNMENT and assignee.pk != event.actor_id)
         # The reporter answered: tell whoever is working on it.
-        if incident.assignee.email:
-            emails.append(incident.assignee.email)
+        or (event.kind == EventKind.COMMENT and by_reporter)
+    )
+    if tells_assignee:
+        emails.append(assignee.email)
     return list(dict.fromkeys(emails))
 
 

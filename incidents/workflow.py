@@ -8,7 +8,8 @@ everywhere.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils import timezone
