@@ -26,8 +26,9 @@ from .models import (
     Service,
     Team,
 )
+from .signals import incident_transitioned
 from .uploads import validate_upload
-from .workflow import State
+from .workflow import State, close_refusal, passes_close_gates
 
 
 class WorkflowError(Exception):
@@ -110,7 +111,12 @@ def _refusal(incident: Incident, name: str) -> str:
     label = (t.custom or {}).get("label", name) if t else name
     if t is None:
         return f"An incident that is {incident.get_state_display().lower()} cannot be “{_label_of(name)}”."
-    failed = [getattr(c, "refusal", c.__name__) for c in t.conditions if not c(incident)]
+    failed = []
+    for condition in t.conditions:
+        if not condition(incident):
+            # A close gate explains itself; the others carry a fixed sentence.
+            explained = close_refusal(incident) if condition is passes_close_gates else None
+            failed.append(explained or getattr(condition, "refusal", condition.__name__))
     return " ".join(failed) or f"“{label}” is not possible now."
 
 
@@ -213,11 +219,12 @@ def transition(*, incident: Incident | int, user, name: str, reason: str = "", *
         message = reason
         if name == "resolve":
             message = locked.resolution_notes
-        record_event(
+        event = record_event(
             locked, kind=EventKind.TRANSITION, actor=user, transition=name,
             from_state=from_state, to_state=locked.state, message=message,
             public=name in PUBLIC_TRANSITIONS,
         )
+        incident_transitioned.send(sender=Incident, incident=locked, event=event, user=user)
     return locked
 
 

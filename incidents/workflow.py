@@ -69,6 +69,32 @@ def has_hold_reason(incident: Incident) -> bool:
     return bool((incident.hold_reason or "").strip())
 
 
+# Other apps add conditions for closing (a required post-incident review, ...). Each gate takes the
+# incident and returns None to allow, or the sentence that explains the refusal.
+CLOSE_GATES: list[Callable[[Any], str | None]] = []
+
+
+def register_close_gate(gate: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+    if gate not in CLOSE_GATES:
+        CLOSE_GATES.append(gate)
+    return gate
+
+
+def close_refusal(incident: Incident) -> str | None:
+    for gate in CLOSE_GATES:
+        refusal = gate(incident)
+        if refusal:
+            return refusal
+    return None
+
+
+def passes_close_gates(incident: Incident) -> bool:
+    return close_refusal(incident) is None
+
+
+passes_close_gates.refusal = "The incident cannot be closed yet."  # type: ignore[attr-defined]
+
+
 # --- Permissions: (incident, user) -> bool --------------------------------------------------------
 def may_triage(incident: Incident, user) -> bool:
     return roles.is_desk_agent(user) or roles.is_incident_manager(user)
@@ -150,7 +176,7 @@ class IncidentStateMachine(models.Model):
         self.mark_responded()
 
     @transition(field="state", source=State.RESOLVED, target=State.CLOSED,
-                permission=may_close_or_reopen,
+                conditions=[passes_close_gates], permission=may_close_or_reopen,
                 custom={"label": "Close", "reporter": True, "reporter_label": "Yes, it is fixed"})
     def close(self) -> None:
         self.closed_at = timezone.now()
