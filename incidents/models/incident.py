@@ -10,8 +10,8 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField
 from simple_history.models import HistoricalRecords
 
-from . import roles
-from .workflow import OPEN_STATES, IncidentStateMachine, State
+from .. import roles
+from ..workflow import OPEN_STATES, IncidentStateMachine, State
 
 
 class Level(models.TextChoices):
