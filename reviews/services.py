@@ -1,0 +1,298 @@
+"""Every write to a review or an action item goes through here: admin views, tasks and tests call
+these functions. Each one locks what it changes, checks who is asking, and saves once (one history
+row with the actor and a reason)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
+
+from incidents import roles
+from incidents.models import Incident
+from incidents.services import WorkflowError
+from incidents.workflow import State
+
+from . import timeline
+from .models import ActionItem, PostIncidentReview, Trigger
+from .workflow import ReviewState
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "WorkflowError", "create_required_review", "default_owner", "is_recurring", "register_recurrence_check",
+    "required_trigger", "review_close_gate", "review_start", "review_transition", "action_item_transition",
+]
+
+# Priorities whose incidents always need a review, and whose review holds the incident open.
+REVIEW_PRIORITIES = (1, 2)
+RECURRENCE_COUNT = 3
+RECURRENCE_WINDOW = timedelta(days=30)
+
+
+# --- Who owns a review --------------------------------------------------------------------------
+def default_owner():
+    """The user named by ITSM_REVIEW_OWNER, else the first active incident manager, else None."""
+    User = get_user_model()
+    username = getattr(settings, "ITSM_REVIEW_OWNER", "")
+    if username:
+        owner = User.objects.filter(**{User.USERNAME_FIELD: username, "is_active": True}).first()
+        if owner is not None:
+            return owner
+        logger.warning("ITSM_REVIEW_OWNER=%r is not an active user; using the first incident manager", username)
+    return User.objects.filter(is_active=True, groups__name=roles.INCIDENT_MANAGER).order_by("pk").first()
+
+
+# --- When a review is required ------------------------------------------------------------------
+RecurrenceCheck = Callable[[Incident], bool]
+RECURRENCE_CHECKS: list[RecurrenceCheck] = []
+
+
+def register_recurrence_check(check: RecurrenceCheck) -> RecurrenceCheck:
+    """Add a way of recognising a recurring incident (the knowledge base adds "same known error")."""
+    if check not in RECURRENCE_CHECKS:
+        RECURRENCE_CHECKS.append(check)
+    return check
+
+
+@register_recurrence_check
+def same_category_and_service(incident: Incident) -> bool:
+    """Three or more incidents (this one included) with its category and service opened within the
+    30 days up to its resolution. Cancelled incidents were withdrawn, so they do not count."""
+    if incident.category_id is None or incident.service_id is None:
+        return False
+    until = incident.resolved_at or timezone.now()
+    others = (
+        Incident.objects.filter(
+            category_id=incident.category_id, service_id=incident.service_id,
+            opened_at__gt=until - RECURRENCE_WINDOW, opened_at__lte=until,
+        )
+        .exclude(pk=incident.pk)
+        .exclude(state=State.CANCELLED)
+    )
+    return others[: RECURRENCE_COUNT - 1].count() + 1 >= RECURRENCE_COUNT
+
+
+def is_recurring(incident: Incident) -> bool:
+    """Whether the incident is one of a series; any registered check may say so."""
+    return any(check(incident) for check in RECURRENCE_CHECKS)
+
+
+def required_trigger(incident: Incident) -> str | None:
+    """Why the review policy requires a review of this incident, or None when it does not."""
+    if incident.priority in REVIEW_PRIORITIES:
+        return Trigger.PRIORITY
+    if is_recurring(incident):
+        return Trigger.RECURRING
+    return None
+
+
+# --- Creating reviews ---------------------------------------------------------------------------
+def _create(incident: Incident, *, owner, trigger: str, required: bool, user, reason: str) -> PostIncidentReview:
+    review = PostIncidentReview(incident=incident, owner=owner, trigger=trigger, required=required)
+    review._history_user = user
+    review._change_reason = reason[:100]
+    try:
+        # Its own savepoint: losing the race on the unique incident must not spoil the caller's transaction.
+        with transaction.atomic():
+            review.save()
+    except IntegrityError:
+        return PostIncidentReview.objects.get(incident=incident)
+    timeline.draft(review)
+    return review
+
+
+def create_required_review(incident_id: int) -> PostIncidentReview | None:
+    """Create the review the policy requires for a resolved incident. Idempotent: running it twice,
+    or on two workers at once, leaves one review; a reopened and re-resolved incident keeps its own."""
+    with transaction.atomic():
+        # The incident's row lock makes concurrent runs take turns; the unique constraint backs it up.
+        incident = Incident.objects.select_for_update().filter(pk=incident_id).first()
+        if incident is None:
+            return None
+        existing = PostIncidentReview.objects.filter(incident=incident).first()
+        if existing is not None:
+            return existing
+        if incident.resolved_at is None:
+            # Reopened before this ran; its next resolve asks again.
+            return None
+        trigger = required_trigger(incident)
+        if trigger is None:
+            return None
+        label = Trigger(trigger).label
+        return _create(incident, owner=default_owner(), trigger=trigger, required=True, user=None,
+                       reason=f"Created on resolve ({label})")
+
+
+def review_start(*, incident: Incident, user, owner=None) -> PostIncidentReview:
+    """An incident manager starts a review by hand (of any incident, required or not)."""
+    if not roles.is_incident_manager(user):
+        raise WorkflowError("Only incident managers can start a post-incident review.")
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        existing = PostIncidentReview.objects.filter(incident=incident).first()
+        if existing is not None:
+            raise WorkflowError(f"{incident.reference} already has a post-incident review ({existing.reference}).")
+        trigger = required_trigger(incident)
+        return _create(incident, owner=owner or user, trigger=trigger or Trigger.MANUAL, required=trigger is not None,
+                       user=user, reason="Started by hand")
+
+
+# --- The close gate -----------------------------------------------------------------------------
+def review_close_gate(incident: Incident) -> str | None:
+    """Registered with incidents.workflow: a P1/P2 incident stays open until its review is published."""
+    if not getattr(settings, "ITSM_REVIEW_BLOCKS_CLOSE", True):
+        return None
+    review = PostIncidentReview.objects.filter(incident_id=incident.pk).only("pk", "state", "trigger", "required").first()
+    if review is None:
+        if incident.priority in REVIEW_PRIORITIES:
+            # The creating task may not have run yet (or failed): the gate must not depend on it.
+            return (f"{incident.reference} needs a post-incident review published before it can be closed; "
+                    "none has been started yet.")
+        return None
+    if review.blocks_close and review.state != ReviewState.PUBLISHED:
+        return f"{incident.reference} needs its post-incident review ({review.reference}) published before it can be closed."
+    return None
+
+
+# --- Transitions (reviews and action items share the mechanics) ---------------------------------
+@dataclass(frozen=True)
+class TransitionInfo:
+    name: str
+    label: str
+    needs_reason: bool
+
+
+def _transitions(model: type[models.Model]):
+    return model._meta.get_field("state").get_all_transitions(model)
+
+
+def available_transitions(obj: PostIncidentReview | ActionItem, user) -> list[TransitionInfo]:
+    """What this user may do from the object's current state (guards are checked on submit, so
+    that their refusal can say what is missing)."""
+    result, seen = [], set()
+    for t in _transitions(type(obj)):
+        if t.name in seen or t.source not in (obj.state, "*", "+") or not t.has_perm(obj, user):
+            continue
+        seen.add(t.name)
+        custom = t.custom or {}
+        result.append(TransitionInfo(t.name, custom.get("label", t.name.title()), bool(custom.get("needs_reason"))))
+    return result
+
+
+def _label(model: type[models.Model], name: str) -> str:
+    for t in _transitions(model):
+        if t.name == name:
+            return (t.custom or {}).get("label", name)
+    return name
+
+
+def _refusal(obj, name: str, label: str) -> str:
+    t = getattr(type(obj), name)._django_fsm.get_transition(obj.state)
+    if t is None:
+        return f"A {obj._meta.verbose_name} that is {obj.get_state_display().lower()} cannot be “{label.lower()}”."
+    failed = [getattr(c, "refusal", c.__name__) for c in t.conditions if not c(obj)]
+    return " ".join(failed) or f"“{label}” is not possible now."
+
+
+def _run_transition(model, pk: int, *, user, name: str, reason: str,
+                    prepare: Callable[[models.Model], None] | None = None):
+    if name not in {t.name for t in _transitions(model)}:
+        raise WorkflowError(f"“{name}” is not a {model._meta.verbose_name} transition.")
+    label = _label(model, name)
+    with transaction.atomic():
+        obj = model.objects.select_for_update().get(pk=pk)
+        t = getattr(model, name)._django_fsm.get_transition(obj.state)
+        if t is not None and not t.has_perm(obj, user):
+            raise WorkflowError(f"You may not “{label.lower()}” this {obj._meta.verbose_name}.")
+        if prepare is not None:
+            prepare(obj)
+        try:
+            getattr(obj, name)()
+        except TransitionNotAllowed:
+            raise WorkflowError(_refusal(obj, name, label)) from None
+        obj._history_user = user
+        obj._change_reason = (f"{label}: {reason}" if reason else label)[:100]
+        try:
+            # Its own savepoint: a failed compare-and-set must not poison the caller's transaction.
+            with transaction.atomic():
+                obj.save()
+        except ConcurrentTransition:
+            raise WorkflowError(f"Someone else changed this {obj._meta.verbose_name} a moment ago. "
+                                "Reload it and try again.") from None
+    return obj
+
+
+def review_transition(*, review: PostIncidentReview | int, user, name: str, reason: str = "") -> PostIncidentReview:
+    """Submit, request changes on, or publish a review."""
+    pk = review.pk if isinstance(review, PostIncidentReview) else review
+    return _run_transition(PostIncidentReview, pk, user=user, name=name, reason=(reason or "").strip())
+
+
+def action_item_transition(*, item: ActionItem | int, user, name: str, reason: str = "") -> ActionItem:
+    """Start, complete, drop ("won't do", with a reason) or reopen an action item."""
+    pk = item.pk if isinstance(item, ActionItem) else item
+    reason = (reason or "").strip()
+
+    def prepare(obj: ActionItem) -> None:
+        if name == "drop":
+            obj.wont_do_reason = reason
+
+    return _run_transition(ActionItem, pk, user=user, name=name, reason=reason, prepare=prepare)
+
+
+# --- Edits --------------------------------------------------------------------------------------
+def may_edit_review(review: PostIncidentReview, user) -> bool:
+    return review.state != ReviewState.PUBLISHED and (review.owner_id == user.pk or roles.is_incident_manager(user))
+
+
+def review_save_edits(*, review: PostIncidentReview, user, changed: Iterable[str]) -> PostIncidentReview:
+    """Save edits made in a form; `review` carries them. A published review is a record: read-only."""
+    if not may_edit_review(review, user):
+        if review.state == ReviewState.PUBLISHED:
+            raise WorkflowError(f"{review.reference} is published; it can no longer be edited.")
+        raise WorkflowError(f"You may not edit {review.reference}.")
+    changed = sorted(changed)
+    review._history_user = user
+    review._change_reason = ("Edited " + ", ".join(changed) if changed else "Edited")[:100]
+    try:
+        with transaction.atomic():
+            review.save()
+    except ConcurrentTransition:
+        raise WorkflowError(f"{review.reference} changed state a moment ago. Reload it and try again.") from None
+    return review
+
+
+def timeline_redraft(*, review: PostIncidentReview, user) -> int:
+    """Copy incident events that happened since the timeline was drafted. Returns how many."""
+    if not may_edit_review(review, user):
+        raise WorkflowError(f"You may not change the timeline of {review.reference}.")
+    with transaction.atomic():
+        return timeline.draft(review)
+
+
+# --- Proposing a known error --------------------------------------------------------------------
+def propose_known_error(*, review: PostIncidentReview, user, title: str, symptoms: str, workaround: str = "") -> str:
+    """Record the review's proposal of a known error. Returns a sentence saying where it went."""
+    if not may_edit_review(review, user) and not roles.is_incident_manager(user):
+        raise WorkflowError(f"You may not propose a known error from {review.reference}.")
+    title, symptoms, workaround = (title or "").strip(), (symptoms or "").strip(), (workaround or "").strip()
+    if not title or not symptoms:
+        raise WorkflowError("A known error needs a title and its symptoms.")
+    with transaction.atomic():
+        locked = PostIncidentReview.objects.select_for_update().get(pk=review.pk)
+        locked.proposed_known_error_title = title[:200]
+        locked.proposed_known_error_symptoms = symptoms
+        locked.proposed_known_error_workaround = workaround
+        locked.known_error_proposed_at = timezone.now()
+        locked._history_user = user
+        locked._change_reason = "Proposed a known error"
+        locked.save()
+    return f"The known error “{title}” is proposed on {review.reference}."
