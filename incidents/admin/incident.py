@@ -1,0 +1,186 @@
+"""The incident admin: the desk's list, the change page, and the way both write through the services."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.html import format_html
+from django.utils.timesince import timesince
+from simple_history.admin import SimpleHistoryAdmin
+
+from .. import roles, services
+from ..models import Incident
+from .actions import assign_to_me, route_to_team
+from .filters import AssignmentFilter
+from .forms import IncidentAddForm, IncidentChangeForm
+from .views import IncidentWorkViews
+
+# Where a refusal from the first attempt at saving waits for the second rendering of the form.
+REFUSAL_ATTR = "_incident_edit_refusal"
+
+
+class EditRefused(Exception):
+    """A service refused a save that the form had accepted. Raised out of the admin's atomic block so
+    that nothing of the attempt is kept; the change view then shows the form again with the reason."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@admin.register(Incident)
+class IncidentAdmin(IncidentWorkViews, SimpleHistoryAdmin):
+    list_display = ("reference", "summary", "priority_badge", "state", "team", "assignee", "age")
+    list_display_links = ("reference", "summary")
+    list_filter = ("state", "priority", "team", "category", AssignmentFilter, "is_major")
+    search_fields = ("reference", "summary", "description", "reporter__username", "reporter__email")
+    list_select_related = ("team", "assignee")
+    # The table is large; counting every row for "N total" on each filtered page is not worth it.
+    show_full_result_count = False
+    list_per_page = 50
+    actions = [assign_to_me, route_to_team]
+    autocomplete_fields = ("parent",)
+    save_as = False
+    object_history_list_template = "incidents/admin/object_history_list.html"
+
+    change_fieldsets = (
+        (None, {"fields": (("reference", "reporter_contact"), ("channel", "opened_at"))}),
+        ("Classification", {"fields": (
+            "summary", "description", "category", "service", ("impact", "urgency", "priority"),
+            ("confidential", "is_major"), "parent",
+        )}),
+        ("Assignment", {"fields": ("team", "assignee", "state", "hold_reason", "loaded_version")}),
+        ("Resolution", {"fields": ("resolution_code", "resolution_notes", "workaround")}),
+    )
+    change_readonly_fields = (
+        "reference", "reporter_contact", "channel", "opened_at", "priority", "state", "hold_reason",
+    )
+    add_fieldsets = (
+        (None, {"fields": ("reporter_login", "channel", "summary", "description")}),
+        ("Classification", {"fields": ("category", "service", ("impact", "urgency"), "team")}),
+    )
+
+    # --- the list ---------------------------------------------------------------------------------
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Incident]:
+        queryset = Incident.objects.visible_to(request.user)
+        ordering = self.get_ordering(request)
+        return queryset.order_by(*ordering) if ordering else queryset
+
+    @admin.display(description="Priority", ordering="priority")
+    def priority_badge(self, incident: Incident) -> str:
+        return format_html(
+            '<span class="prio-badge prio-{}" title="{}">P{}</span>',
+            incident.priority, incident.get_priority_display(), incident.priority,
+        )
+
+    @admin.display(description="Age", ordering="-opened_at")
+    def age(self, incident: Incident) -> str:
+        return timesince(incident.opened_at, depth=1)
+
+    @admin.display(description="Reporter")
+    def reporter_contact(self, incident: Incident) -> str:
+        reporter = incident.reporter
+        name = reporter.get_full_name() or reporter.get_username()
+        return f"{name} <{reporter.email}>" if reporter.email else name
+
+    # --- who may do what --------------------------------------------------------------------------
+    def has_change_permission(self, request: HttpRequest, obj: Incident | None = None) -> bool:
+        # A resolver sees other teams' (non-confidential) incidents, read-only.
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or roles.can_work_on(request.user, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Incident | None = None) -> bool:
+        # Incidents are cancelled or closed, never deleted: their history is the audit trail.
+        return False
+
+    # --- the forms --------------------------------------------------------------------------------
+    def get_fieldsets(self, request: HttpRequest, obj: Incident | None = None):
+        if obj is None:
+            return self.add_fieldsets
+        if self.has_change_permission(request, obj):
+            return self.change_fieldsets
+        # Read-only page: there is nothing to save, so no version to carry.
+        return tuple(
+            (name, {**options, "fields": tuple(f for f in options["fields"] if f != "loaded_version")})
+            for name, options in self.change_fieldsets
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Incident | None = None):
+        return self.change_readonly_fields if obj is not None else ()
+
+    def get_form(self, request: HttpRequest, obj: Incident | None = None, change: bool = False, **kwargs):
+        kwargs["form"] = IncidentChangeForm if obj is not None else IncidentAddForm
+        form = super().get_form(request, obj, change, **kwargs)
+        form.refusal = getattr(request, REFUSAL_ATTR, "")
+        return form
+
+    def changeform_view(self, request: HttpRequest, object_id=None, form_url="", extra_context=None) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except EditRefused as refusal:
+            # The transaction of the first attempt has rolled back. Render the form again from the
+            # same POST, with the refusal as its error, so what the user typed is not lost.
+            setattr(request, REFUSAL_ATTR, refusal.message)
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_form(self, request: HttpRequest, form, change: bool):
+        if change:
+            return form.save(commit=False)
+        data = form.cleaned_data
+        try:
+            return services.incident_create(
+                reporter=data["reporter_login"], created_by=request.user,
+                summary=data["summary"], description=data["description"], channel=data["channel"],
+                category=data["category"], service=data["service"], impact=data["impact"],
+                urgency=data["urgency"], team=data["team"],
+            )
+        except ValidationError as exc:
+            raise EditRefused(" ".join(exc.messages)) from exc
+
+    def save_model(self, request: HttpRequest, obj: Incident, form, change: bool) -> None:
+        if not change:
+            return  # created by `save_form`, through the service
+        changed = [name for name in form.changed_data if name != "loaded_version"]
+        if not changed:
+            return
+        try:
+            services.incident_save_edits(incident=obj, user=request.user, changed=changed)
+        except services.WorkflowError as refusal:
+            raise EditRefused(refusal.message) from refusal
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        if change:
+            super().save_related(request, form, formsets, change)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None:
+            context.update(self.work_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # --- history ----------------------------------------------------------------------------------
+    def history_view(self, request: HttpRequest, object_id: str, extra_context=None) -> HttpResponse:
+        # simple-history falls back to the last historical copy when the queryset has no such row;
+        # for an incident the user may not see, that would show it anyway.
+        if self.get_object(request, unquote(object_id)) is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context=None):
+        """Reverting is refused: it would set the state without a transition and skip its guards."""
+        incident = self.get_object(request, unquote(object_id))
+        if incident is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        self.message_user(
+            request,
+            f"{incident.reference} cannot be reverted to an earlier version: its state changes only through "
+            "transitions, and edits are made on the incident itself. The history below shows every change.",
+            messages.ERROR,
+        )
+        return HttpResponseRedirect(self._url("history", incident.pk))
+
+    def revert_disabled(self, request: HttpRequest, obj: Incident | None = None) -> bool:
+        return True
