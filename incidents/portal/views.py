@@ -68,10 +68,12 @@ def _not_done(queryset: QuerySet[Incident]) -> QuerySet[Incident]:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     active = _not_done(own_incidents(request.user)).order_by("-updated_at", "-pk")
-    recent = list(active.only("reference", "summary", "state", "priority", "updated_at")[:HOME_INCIDENTS])
+    # One row more than shown tells whether there are more, without a COUNT query.
+    rows = list(active.only("reference", "summary", "state", "priority", "updated_at")[: HOME_INCIDENTS + 1])
+    recent = rows[:HOME_INCIDENTS]
     context = {
         "recent_incidents": recent,
-        "more_active": len(recent) == HOME_INCIDENTS and active.count() > HOME_INCIDENTS,
+        "more_active": len(rows) > HOME_INCIDENTS,
         "awaiting_confirmation": [i for i in recent if i.state == State.RESOLVED],
         # Known-error suggestions ("these may solve it") are filled in by the knowledge base.
         "kb_suggestions": [],
