@@ -1,0 +1,190 @@
+"""A small HTTP load generator: `python -m bench.loadgen --base http://127.0.0.1:PORT ...`.
+
+It runs in its own process (never in the server's) with one thread and one keep-alive connection
+per simulated user. Each user logs in through the real login form, reads the report form for its
+CSRF token and choices, then posts the form (multipart, as a browser does) until the time is up.
+It prints one JSON line: requests, errors, requests/s, p50 and p95 latency, its own peak memory.
+It imports nothing from Django, so it measures the server and not itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import re
+import resource
+import sys
+import threading
+import time
+import uuid
+from http.cookies import SimpleCookie
+from urllib.parse import urlencode, urlsplit
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+SELECT = re.compile(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', re.DOTALL)
+OPTION = re.compile(r'<option value="([^"]+)"')
+RADIO = re.compile(r'<input[^>]*type="radio"[^>]*>')
+ATTR = re.compile(r'(name|value)="([^"]*)"')
+
+
+class Session:
+    """One user: a keep-alive connection and a cookie jar."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.conn = http.client.HTTPConnection(host, port, timeout=60)
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, str, str]:
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                text = response.read().decode("utf-8", "replace")
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                # The server closed an idle keep-alive connection; open a new one once.
+                self.conn.close()
+                if attempt == 2:
+                    raise
+        for header in response.headers.get_all("Set-Cookie") or []:
+            cookie = SimpleCookie(header)
+            for key, morsel in cookie.items():
+                self.cookies[key] = morsel.value
+        return response.status, response.headers.get("Location", ""), text
+
+    def login(self, username: str, password: str) -> None:
+        status, _, page = self.request("GET", "/accounts/login/")
+        token = TOKEN.search(page)
+        if status != 200 or not token:
+            raise RuntimeError(f"login page answered {status} without a CSRF token")
+        body = urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token.group(1)})
+        status, location, _ = self.request("POST", "/accounts/login/", body.encode(), {
+            "Content-Type": "application/x-www-form-urlencoded", "Referer": "http://127.0.0.1/accounts/login/"})
+        if status != 302 or "sessionid" not in self.cookies:
+            raise RuntimeError(f"login of {username} failed ({status})")
+
+
+def form_choices(page: str) -> dict[str, list[str]]:
+    """The non-empty choices of each select and radio group of a form page."""
+    choices: dict[str, list[str]] = {}
+    for name, options in SELECT.findall(page):
+        choices[name] = [v for v in OPTION.findall(options) if v]
+    for tag in RADIO.findall(page):
+        attrs = dict(ATTR.findall(tag))
+        if "name" in attrs:
+            choices.setdefault(attrs["name"], []).append(attrs.get("value", ""))
+    return choices
+
+
+def multipart(fields: dict[str, str]) -> tuple[bytes, str]:
+    boundary = f"----bench{uuid.uuid4().hex}"
+    parts = []
+    for name, value in fields.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n')
+    # An empty file part, as a browser sends for a file input left empty.
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="attachment"; filename=""\r\n'
+                 "Content-Type: application/octet-stream\r\n\r\n\r\n")
+    parts.append(f"--{boundary}--\r\n")
+    return "".join(parts).encode(), f"multipart/form-data; boundary={boundary}"
+
+
+SUMMARIES = ["Cannot print to the 3rd floor printer", "VPN disconnects every few minutes",
+             "Outlook keeps asking for password", "Laptop very slow after update"]
+
+
+def user_fields(choices: dict[str, list[str]], n: int, token: str) -> dict[str, str]:
+    fields = {"csrfmiddlewaretoken": token, "summary": SUMMARIES[n % len(SUMMARIES)],
+              "description": "Since this morning it fails with 'authentication failed'. I restarted twice."}
+    for name, values in choices.items():
+        if values:
+            fields[name] = values[n % len(values)]
+    return fields
+
+
+def worker(args, index: int, username: str, start: threading.Barrier, stop_at: list[float],
+           latencies: list[float], errors: list[str]) -> None:
+    session = Session(args.host, args.port)
+    session.login(username, args.password)
+    status, _, page = session.request("GET", args.form_path)
+    token = TOKEN.search(page)
+    if status != 200 or not token:
+        raise RuntimeError(f"GET {args.form_path} answered {status} without a CSRF token")
+    choices = form_choices(page)
+    start.wait()
+    n = 0
+    while time.monotonic() < stop_at[0]:
+        fields = user_fields(choices, index + n, token.group(1))
+        body, content_type = multipart(fields)
+        began = time.perf_counter()
+        status, _, text = session.request("POST", args.post_path, body, {
+            "Content-Type": content_type, "Referer": f"http://127.0.0.1{args.form_path}"})
+        elapsed = (time.perf_counter() - began) * 1000
+        if status == 302:
+            latencies.append(elapsed)
+        else:
+            errors.append(f"{status}: {text[:200]}")
+        n += 1
+
+
+def run(args) -> dict:
+    users = args.users.split(",")
+    start = threading.Barrier(len(users) + 1)
+    stop_at = [float("inf")]
+    latencies: list[float] = []
+    errors: list[str] = []
+    failures: list[BaseException] = []
+
+    def guarded(i: int, user: str) -> None:
+        try:
+            worker(args, i, user, start, stop_at, latencies, errors)
+        except BaseException as exc:  # reported below, with the barrier released
+            failures.append(exc)
+            start.abort()
+
+    threads = [threading.Thread(target=guarded, args=(i, u), daemon=True) for i, u in enumerate(users)]
+    for thread in threads:
+        thread.start()
+    try:
+        start.wait()
+    except threading.BrokenBarrierError:
+        raise RuntimeError(f"a user could not start: {failures[0]!r}") from None
+    began = time.monotonic()
+    stop_at[0] = began + args.duration
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - began
+    if failures:
+        raise RuntimeError(f"a user failed: {failures[0]!r}")
+    ordered = sorted(latencies)
+
+    def pct(q: float) -> float | None:
+        return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))] if ordered else None
+
+    return {"requests": len(latencies), "errors": len(errors), "first_errors": errors[:3],
+            "seconds": round(elapsed, 2), "rps": round(len(latencies) / elapsed, 2),
+            "p50_ms": pct(50), "p95_ms": pct(95), "latencies_ms": [round(x, 2) for x in latencies],
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", required=True, help="http://127.0.0.1:PORT")
+    parser.add_argument("--form-path", default="/portal/report/")
+    parser.add_argument("--post-path", default="/portal/report/")
+    parser.add_argument("--users", required=True, help="comma-separated usernames, one connection each")
+    parser.add_argument("--password", required=True)
+    parser.add_argument("--duration", type=float, default=20)
+    args = parser.parse_args(argv)
+    parts = urlsplit(args.base)
+    args.host, args.port = parts.hostname, parts.port or 80
+    print(json.dumps(run(args)), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,177 @@
+"""Benchmark 3: portal submissions per second through gunicorn, against a bare write view.
+
+gunicorn runs the project (bench settings) with 2 sync workers on 127.0.0.1; `bench.loadgen`, in
+its own process, logs in as several reporters and posts the real report form for a fixed time.
+The ceiling is the same load on `bench/write/`, a view that only writes one row. Both share the
+server, the middleware, the session and the database; the difference is the product's own work.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Max
+from django.urls import NoReverseMatch, reverse
+
+from incidents import roles
+from incidents.models import Incident, Sequence
+
+from .config import PROJECT_DIR, Config
+from .report import figure, median, percentile
+from .views import ROW_PREFIX
+
+WORKERS = 2
+THROUGHPUT_TARGET = 0.5
+
+
+def log(message: str) -> None:
+    print(f"[bench]   {message}", file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(base: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode} before answering")
+        try:
+            with urllib.request.urlopen(f"{base}/accounts/login/", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.3)
+    raise RuntimeError(f"gunicorn did not answer on {base} within {timeout:.0f} s")
+
+
+def children_of(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def peak_mb(pid: int) -> float | None:
+    """The high-water mark of a live process's resident memory (VmHWM), from /proc."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def load(base: str, post_path: str, users: list[str], password: str, duration: float) -> dict:
+    command = [sys.executable, "-m", "bench.loadgen", "--base", base, "--post-path", post_path,
+               "--users", ",".join(users), "--password", password, "--duration", str(duration)]
+    done = subprocess.run(command, cwd=PROJECT_DIR, capture_output=True, text=True, check=False,
+                          timeout=duration + 300)
+    if done.returncode != 0:
+        raise RuntimeError(f"load generator failed ({done.returncode}): {done.stderr[-2000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if result["errors"]:
+        raise RuntimeError(f"{result['errors']} requests to {post_path} failed, e.g. {result['first_errors']}")
+    if not result["requests"]:
+        raise RuntimeError(f"no request to {post_path} succeeded")
+    return result
+
+
+def portal_submit(config: Config) -> dict:
+    try:
+        reverse("portal:report")
+    except NoReverseMatch:
+        return {"status": "not built yet", "note": "the portal report form does not exist", "figures": []}
+    from bench.dataset import DEFAULT_PASSWORD
+
+    User = get_user_model()
+    users = list(User.objects.filter(groups__name=roles.REPORTER).order_by("pk")
+                 .values_list("username", flat=True)[: config.concurrency])
+    last_incident = Incident.objects.aggregate(m=Max("pk"))["m"] or 0
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="bench.settings")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "itsm.wsgi:application", "--workers", str(WORKERS),
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=PROJECT_DIR, env=env,
+    )
+    try:
+        wait_until_up(base, server)
+        duration = config.duration
+        log(f"gunicorn ({WORKERS} workers) on {base}; {len(users)} users, {duration:g} s per measurement")
+        # Alternating halves, so that a slow moment of the shared machine hits both alike.
+        bare_runs, portal_runs = [], []
+        for _ in range(2):
+            log(f"bare write view: {duration / 2:g} s ...")
+            bare_runs.append(load(base, "/bench/write/", users, DEFAULT_PASSWORD, duration / 2))
+            log(f"portal report form: {duration / 2:g} s ...")
+            portal_runs.append(load(base, reverse("portal:report"), users, DEFAULT_PASSWORD, duration / 2))
+        workers = children_of(server.pid)
+        worker_peaks = [p for p in (peak_mb(pid) for pid in workers) if p is not None]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    created = _clean_up(last_incident)
+    bare, portal = _combine(bare_runs), _combine(portal_runs)
+    log(f"bare: {bare['rps']:.1f} req/s, portal: {portal['rps']:.1f} req/s ({created} incidents created)")
+    ratio = portal["rps"] / bare["rps"]
+    figures = [
+        figure("submissions/s", portal["rps"], "req/s", ceiling="bare write view req/s", ceiling_value=bare["rps"],
+               target=f">= {THROUGHPUT_TARGET:g}x", met=ratio >= THROUGHPUT_TARGET, higher_is_better=True),
+        figure("submission p95", portal["p95_ms"], "ms", ceiling="bare write view p95",
+               ceiling_value=bare["p95_ms"]),
+        figure("submission p50", portal["p50_ms"], "ms", ceiling="bare write view p50",
+               ceiling_value=bare["p50_ms"]),
+        figure("requests measured", portal["requests"], "requests", ceiling="bare write view requests",
+               ceiling_value=bare["requests"]),
+    ]
+    if worker_peaks:
+        figures.append(figure("peak memory, largest gunicorn worker", max(worker_peaks), "MB"))
+    figures.append(figure("peak memory, load generator", max(r["peak_rss_mb"] for r in bare_runs + portal_runs),
+                          "MB"))
+    return {"status": "ok", "figures": figures, "runs": {"bare": bare_runs, "portal": portal_runs},
+            "workers": WORKERS, "users": len(users)}
+
+
+def _combine(runs: list[dict]) -> dict:
+    latencies = [x for r in runs for x in r.pop("latencies_ms")]
+    seconds = sum(r["seconds"] for r in runs)
+    return {"requests": len(latencies), "rps": len(latencies) / seconds,
+            "p50_ms": median(latencies), "p95_ms": percentile(latencies, 95)}
+
+
+def _clean_up(last_incident: int) -> int:
+    """Remove what the load wrote, so the data set stays the one its stamp describes."""
+    created = Incident.objects.filter(pk__gt=last_incident)
+    count = created.count()
+    created.delete()
+    Incident.history.model.objects.filter(id__gt=last_incident).delete()
+    Sequence.objects.filter(name__startswith=ROW_PREFIX).delete()
+    highest = Incident.objects.order_by("-pk").values_list("reference", flat=True).first()
+    Sequence.objects.filter(name="incident").update(value=int(highest.split("-")[1]) if highest else 0)
+    # Notification tasks queued by the submissions: no worker runs during the bench.
+    broker = Path(settings.CELERY_FILESYSTEM_BROKER_DIR)
+    if broker.is_dir() and str(broker).startswith(str(settings.VAR_DIR)):
+        shutil.rmtree(broker, ignore_errors=True)
+    return count

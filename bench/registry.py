@@ -1,0 +1,32 @@
+"""The benchmarks, in the order they run. Each entry point takes the Config and returns a result dict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str
+    title: str
+    entry: str  # "module:function"
+
+
+DATASET = Benchmark("dataset", "Data set (create or reuse)", "bench.prepare:prepare")
+
+BENCHMARKS = [
+    Benchmark("changelist", "Admin incident changelist", "bench.pages:changelist"),
+    Benchmark("queue", "Team queue page", "bench.pages:queue"),
+    Benchmark("portal_submit", "Portal submission throughput", "bench.portal_load:portal_submit"),
+    Benchmark("api_list", "API incident list", "bench.pages:api_list"),
+    Benchmark("sla_sweep", "SLA sweep", "bench.slots:sla_sweep"),
+    Benchmark("kb_match", "Known-error match", "bench.slots:kb_match"),
+    Benchmark("alert_ingest", "Alert ingest", "bench.slots:alert_ingest"),
+]
+
+
+def by_name(name: str) -> Benchmark:
+    for benchmark in [DATASET, *BENCHMARKS]:
+        if benchmark.name == name:
+            return benchmark
+    raise KeyError(name)
