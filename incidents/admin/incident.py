@@ -152,6 +152,10 @@ class IncidentAdmin(IncidentWorkViews, SimpleHistoryAdmin):
         except services.WorkflowError as refusal:
             raise EditRefused(refusal.message) from refusal
 
+    def response_post_save_add(self, request: HttpRequest, obj: Incident) -> HttpResponse:
+        # A freshly logged incident is worked next (triage), so stay on it rather than go back to the list.
+        return HttpResponseRedirect(self._url("change", obj.pk))
+
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         if change:
             super().save_related(request, form, formsets, change)

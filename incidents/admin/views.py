@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from .. import roles, services
 from ..forms import IncidentCommentForm, TransitionForm
 from ..models import Comment, Incident, IncidentEvent, Team
-from ..workflow import State
+from ..workflow import IncidentStateMachine, State
 
 QUEUE_PAGE_SIZE = 50
 CLAIMABLE_STATES = (State.NEW, State.TRIAGED)
@@ -32,6 +32,14 @@ def transition_labels() -> dict[str, str]:
     for t in Incident._meta.get_field("state").get_all_transitions(Incident):
         labels.setdefault(t.name, (t.custom or {}).get("label", t.name.title()))
     return labels
+
+
+def offered_transitions(incident: Incident, user) -> list[services.TransitionInfo]:
+    """The transitions the user may take now, in the order the state machine declares them (the
+    order of the work: triage, claim, ... resolve, close), which is the order of the buttons."""
+    declared = {name: index for index, name in enumerate(vars(IncidentStateMachine))}
+    offered = services.available_transitions(incident, user)
+    return sorted(offered, key=lambda t: declared.get(t.name, len(declared)))
 
 
 def _state_label(value: str) -> str:
@@ -84,7 +92,7 @@ class IncidentWorkViews:
         """What the change page shows besides the form: transition buttons, comments, timeline."""
         may_work = roles.can_work_on(request.user, incident)
         return {
-            "transitions": services.available_transitions(incident, request.user),
+            "transitions": offered_transitions(incident, request.user),
             "comments": list(Comment.objects.filter(incident=incident).select_related("author")),
             "comment_form": IncidentCommentForm() if may_work else None,
             "timeline": timeline(incident),
@@ -112,7 +120,10 @@ class IncidentWorkViews:
                         reason=form.cleaned_data["reason"], **form.inputs(),
                     )
                 except services.WorkflowError as refusal:
-                    form.add_error(None, refusal.message)
+                    message = refusal.message
+                    if name == "claim":
+                        message = self._claim_refusal(incident.pk, request.user, refusal)
+                    form.add_error(None, message)
                     status = 409
                 else:
                     messages.success(
