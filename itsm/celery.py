@@ -16,7 +16,7 @@ app.autodiscover_tasks()
 def _ensure_filesystem_broker_folders(sender: Celery, **kwargs) -> None:
     # kombu's filesystem transport fails with FileNotFoundError when its folders are missing.
     if str(sender.conf.broker_url).startswith("filesystem://"):
-        for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
             folder = (sender.conf.broker_transport_options or {}).get(key)
             if folder:
                 Path(folder).mkdir(parents=True, exist_ok=True)
