@@ -120,6 +120,9 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Full-text search and trigram lookups for the knowledge base (knowledge_base.matching).
+    INSTALLED_APPS.append("django.contrib.postgres")
 
 # --- Celery -------------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
@@ -135,6 +138,8 @@ else:
         "data_folder_in": str(CELERY_FILESYSTEM_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_FILESYSTEM_BROKER_DIR / "queue"),
         "processed_folder": str(CELERY_FILESYSTEM_BROKER_DIR / "processed"),
+        # Broadcast/control messages; kombu's default is a "control" folder in the working directory.
+        "control_folder": str(CELERY_FILESYSTEM_BROKER_DIR / "control"),
         "store_processed": False,
     }
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", CELERY_BROKER_URL)
@@ -216,6 +221,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("SECURE_PROXY_SSL_HEADER", ITSM_PRODUCTION):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Knowledge base -----------------------------------------------------------------------------
+# A known error linked to this many incidents within the window is flagged for a permanent fix.
+ITSM_RECURRENCE_THRESHOLD = env_int("ITSM_RECURRENCE_THRESHOLD", 3)
+ITSM_RECURRENCE_WINDOW_DAYS = env_int("ITSM_RECURRENCE_WINDOW_DAYS", 30)
 
 # A state machine's history is a record, not something to roll back (reverting an FSM row 500s).
 SIMPLE_HISTORY_REVERT_DISABLED = True
