@@ -1,0 +1,159 @@
+"""`manage.py seed_demo` builds the demo organisation through the services, and running it again
+changes nothing.
+
+Seeding takes seconds, so the module seeds once, inside a transaction that is rolled back at the
+end; each test runs in a savepoint within it.
+"""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+from django.test import TestCase, override_settings
+
+from incidents import roles
+from incidents.management.commands.seed_demo import notifications_delivered_in_memory
+from incidents.management.demo_data import DEMO_PASSWORD, STORIES, USERS
+from incidents.models import Category, Comment, Incident, IncidentEvent, Notification, Service, Team
+from incidents.workflow import State
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _fast_password_hashing():
+    # Each default (PBKDF2) hash costs about a second; this module checks eight passwords.
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The demo data, seeded once for the module. Inside this outer transaction nothing commits,
+    so the notification tasks queued "after commit" are run here, in memory, as the seed intends."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        with notifications_delivered_in_memory(), TestCase.captureOnCommitCallbacks(execute=True):
+            call_command("seed_demo", "--quiet")
+        yield
+        transaction.set_rollback(True)
+
+
+def snapshot() -> dict:
+    """Everything the seed writes, in a form that shows any change."""
+    return {
+        "users": sorted(User.objects.values_list("username", "password", "is_staff", "is_superuser", "last_login")),
+        "teams": sorted(Team.objects.values_list("name", "tier", "email")),
+        "members": sorted(Team.members.through.objects.values_list("team_id", "user_id")),
+        "categories": sorted(Category.objects.values_list("name", "default_team_id", "confidential")),
+        "services": sorted(Service.objects.values_list("name", "description")),
+        "incidents": sorted(Incident.objects.values_list("reference", "state", "priority", "version", "updated_at")),
+        "incident_history": Incident.history.count(),
+        "comments": Comment.objects.count(),
+        "events": IncidentEvent.objects.count(),
+        "notifications": Notification.objects.count(),
+    }
+
+
+def test_demo_has_the_four_teams_six_categories_and_seven_services(seeded):
+    assert sorted(Team.objects.values_list("name", "tier")) == [
+        ("Network", 2), ("Platform", 3), ("Security", 2), ("Service Desk", 1),
+    ]
+    routing = {c.name: (c.default_team.name, c.confidential) for c in Category.objects.select_related("default_team")}
+    assert routing == {
+        "Software": ("Platform", False), "Hardware": ("Service Desk", False), "Network": ("Network", False),
+        "Security": ("Security", True), "Access/Accounts": ("Service Desk", False), "E-mail": ("Platform", False),
+    }
+    assert set(Service.objects.values_list("name", flat=True)) == {
+        "E-mail", "VPN", "Wi-Fi", "Payroll", "CRM", "File shares", "Printing",
+    }
+
+
+def test_every_role_has_a_demo_login_with_the_documented_password(seeded):
+    for spec in USERS:
+        user = User.objects.get(username=spec.username)
+        assert user.check_password(DEMO_PASSWORD), spec.username
+        if spec.role is None:
+            assert user.is_superuser and user.is_staff
+        else:
+            assert list(user.groups.values_list("name", flat=True)) == [spec.role]
+            # Reporters use the portal; everyone else works in the admin.
+            assert user.is_staff == (spec.role != roles.REPORTER), spec.username
+        assert list(user.teams.values_list("name", flat=True)) == ([spec.team] if spec.team else [])
+    assert {u.role for u in USERS} == {*roles.ALL_ROLES, None}
+    assert User.objects.get(username="sam").teams.get().name == "Security"
+
+
+def test_about_fifty_incidents_cover_every_state_and_every_priority(seeded):
+    incidents = Incident.objects.all()
+    assert 45 <= incidents.count() <= 60
+    assert set(incidents.values_list("state", flat=True)) == set(State.values)
+    assert set(incidents.values_list("priority", flat=True)) == {1, 2, 3, 4}
+    # Security incidents are confidential, and only the Security team works them.
+    security = incidents.filter(category__name="Security")
+    assert security.exists() and all(i.confidential for i in security)
+    assert set(security.exclude(assignee=None).values_list("assignee__username", flat=True)) == {"sam"}
+
+
+def test_every_incident_was_opened_and_moved_through_the_services(seeded):
+    for incident in Incident.objects.all():
+        events = list(incident.events.order_by("pk"))
+        assert events[0].kind == "created", incident.reference
+        moves = [e.transition for e in events if e.kind == "transition"]
+        assert incident.history.count() >= 1 + len(moves), incident.reference
+    used = set(IncidentEvent.objects.exclude(transition="").values_list("transition", flat=True))
+    assert used == {"triage", "claim", "start", "route", "hold", "resume", "resolve", "close", "reopen", "cancel"}
+    reopened = Incident.objects.get(summary="E-mail delivery delayed by 30 minutes")
+    assert (reopened.state, reopened.reopen_count) == (State.CLOSED, 1)
+    assert Comment.objects.filter(public=True).exists() and Comment.objects.filter(public=False).exists()
+    # A reporter never sees internal notes: every note is written by someone who works the incident.
+    reporters = User.objects.filter(groups__name=roles.REPORTER)
+    assert not Comment.objects.filter(public=False, author__in=reporters).exists()
+
+
+def test_notifications_owed_by_the_demo_history_are_recorded_as_delivered(seeded):
+    notifications = Notification.objects.all()
+    assert notifications.exists()
+    assert not notifications.filter(sent_at=None).exists()
+    assert set(notifications.values_list("recipient", flat=True)) <= {f"{u.username}@example.com" for u in USERS}
+
+
+def test_running_the_seed_again_changes_nothing(seeded, django_capture_on_commit_callbacks):
+    first = snapshot()
+
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        call_command("seed_demo", stdout=out)
+
+    assert snapshot() == first
+    assert callbacks == []
+    assert "nothing to add" in out.getvalue()
+
+
+def test_the_seed_prints_every_login_and_the_password(seeded):
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+
+    printed = out.getvalue()
+    assert f"every password is: {DEMO_PASSWORD}" in printed
+    for spec in USERS:
+        assert f"  {spec.username} " in printed
+    assert "/portal/" in printed and "/admin/" in printed
+
+
+def test_story_summaries_are_unique_because_they_identify_seeded_incidents():
+    summaries = [story.summary for story in STORIES]
+    assert len(summaries) == len(set(summaries))
+
+
+def test_the_seed_refuses_to_create_known_passwords_in_production(settings):
+    settings.ITSM_PRODUCTION = True
+    users = User.objects.count()
+    with pytest.raises(CommandError, match="ITSM_PRODUCTION"):
+        call_command("seed_demo", "--quiet")
+    assert User.objects.count() == users
