@@ -44,6 +44,8 @@ class IncidentAdmin(IncidentWorkViews, SimpleHistoryAdmin):
     actions = [assign_to_me, route_to_team]
     autocomplete_fields = ("parent",)
     save_as = False
+    # The model's absolute URL is the reporter's portal page, which shows only the reporter's own incidents.
+    view_on_site = False
     object_history_list_template = "incidents/admin/object_history_list.html"
 
     change_fieldsets = (
