@@ -2,8 +2,9 @@
 
 It runs in its own process (never in the server's) with one thread and one keep-alive connection
 per simulated user. Each user logs in through the real login form, reads the report form for its
-CSRF token and choices, then posts the form (multipart, as a browser does) until the time is up.
-It prints one JSON line: requests, errors, requests/s, p50 and p95 latency, its own peak memory.
+CSRF token and choices, then posts the form (multipart, as a browser does) to each phase's path in turn, every user at
+once, for a fixed time per phase. It prints one JSON line: per phase the requests, errors, elapsed
+time and latencies, and its own peak memory.
 It imports nothing from Django, so it measures the server and not itself.
 """
 
@@ -18,6 +19,7 @@ import sys
 import threading
 import time
 import uuid
+from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
@@ -106,8 +108,18 @@ def user_fields(choices: dict[str, list[str]], n: int, token: str) -> dict[str, 
     return fields
 
 
-def worker(args, index: int, username: str, start: threading.Barrier, stop_at: list[float],
-           latencies: list[float], errors: list[str]) -> None:
+@dataclass
+class Phase:
+    """One timed stretch of posts to one path; the coordinator sets it, every user runs it."""
+
+    name: str
+    path: str
+    deadline: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def worker(args, index: int, username: str, gate: threading.Barrier, plan: list[Phase]) -> None:
     session = Session(args.host, args.port)
     session.login(username, args.password)
     status, _, page = session.request("GET", args.form_path)
@@ -115,70 +127,70 @@ def worker(args, index: int, username: str, start: threading.Barrier, stop_at: l
     if status != 200 or not token:
         raise RuntimeError(f"GET {args.form_path} answered {status} without a CSRF token")
     choices = form_choices(page)
-    start.wait()
     n = 0
-    while time.monotonic() < stop_at[0]:
-        fields = user_fields(choices, index + n, token.group(1))
-        body, content_type = multipart(fields)
-        began = time.perf_counter()
-        status, _, text = session.request("POST", args.post_path, body, {
-            "Content-Type": content_type, "Referer": f"http://127.0.0.1{args.form_path}"})
-        elapsed = (time.perf_counter() - began) * 1000
-        if status == 302:
-            latencies.append(elapsed)
-        else:
-            errors.append(f"{status}: {text[:200]}")
-        n += 1
+    for phase in plan:
+        gate.wait()  # everyone starts the phase together
+        while time.monotonic() < phase.deadline:
+            body, content_type = multipart(user_fields(choices, index + n, token.group(1)))
+            began = time.perf_counter()
+            status, _, text = session.request("POST", phase.path, body, {
+                "Content-Type": content_type, "Referer": f"http://127.0.0.1{args.form_path}"})
+            elapsed = (time.perf_counter() - began) * 1000
+            # list.append is atomic under the GIL: the threads share the phase's lists.
+            if status == 302:
+                phase.latencies.append(elapsed)
+            else:
+                phase.errors.append(f"{status}: {text[:200]}")
+            n += 1
+        gate.wait()  # and the phase ends when the last request is answered
 
 
 def run(args) -> dict:
     users = args.users.split(",")
-    start = threading.Barrier(len(users) + 1)
-    stop_at = [float("inf")]
-    latencies: list[float] = []
-    errors: list[str] = []
+    targets = [tuple(item.split("=", 1)) for item in args.phase]
+    plan = [Phase(name, path) for _ in range(args.rounds) for name, path in targets]
+    gate = threading.Barrier(len(users) + 1)
     failures: list[BaseException] = []
 
     def guarded(i: int, user: str) -> None:
         try:
-            worker(args, i, user, start, stop_at, latencies, errors)
+            worker(args, i, user, gate, plan)
         except BaseException as exc:  # reported below, with the barrier released
             failures.append(exc)
-            start.abort()
+            gate.abort()
 
     threads = [threading.Thread(target=guarded, args=(i, u), daemon=True) for i, u in enumerate(users)]
     for thread in threads:
         thread.start()
+    results: dict[str, list[dict]] = {}
     try:
-        start.wait()
+        for phase in plan:
+            phase.deadline = time.monotonic() + args.duration
+            gate.wait()
+            began = time.monotonic()
+            gate.wait()
+            elapsed = time.monotonic() - began
+            results.setdefault(phase.name, []).append({
+                "requests": len(phase.latencies), "errors": len(phase.errors), "first_errors": phase.errors[:3],
+                "seconds": round(elapsed, 3), "latencies_ms": [round(x, 2) for x in phase.latencies],
+            })
     except threading.BrokenBarrierError:
-        raise RuntimeError(f"a user could not start: {failures[0]!r}") from None
-    began = time.monotonic()
-    stop_at[0] = began + args.duration
+        raise RuntimeError(f"a user failed: {failures[0]!r}" if failures else "a user failed") from None
     for thread in threads:
         thread.join()
-    elapsed = time.monotonic() - began
-    if failures:
-        raise RuntimeError(f"a user failed: {failures[0]!r}")
-    ordered = sorted(latencies)
-
-    def pct(q: float) -> float | None:
-        return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))] if ordered else None
-
-    return {"requests": len(latencies), "errors": len(errors), "first_errors": errors[:3],
-            "seconds": round(elapsed, 2), "rps": round(len(latencies) / elapsed, 2),
-            "p50_ms": pct(50), "p95_ms": pct(95), "latencies_ms": [round(x, 2) for x in latencies],
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    return {"phases": results, "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", required=True, help="http://127.0.0.1:PORT")
-    parser.add_argument("--form-path", default="/portal/report/")
-    parser.add_argument("--post-path", default="/portal/report/")
+    parser.add_argument("--form-path", default="/portal/report/", help="the page that holds the form")
+    parser.add_argument("--phase", action="append", required=True, metavar="NAME=PATH",
+                        help="a path to post the form to; phases run in turn, each for --duration")
+    parser.add_argument("--rounds", type=int, default=1, help="how many times to run the phases in turn")
     parser.add_argument("--users", required=True, help="comma-separated usernames, one connection each")
     parser.add_argument("--password", required=True)
-    parser.add_argument("--duration", type=float, default=20)
+    parser.add_argument("--duration", type=float, default=10, help="seconds per phase")
     args = parser.parse_args(argv)
     parts = urlsplit(args.base)
     args.host, args.port = parts.hostname, parts.port or 80

@@ -78,18 +78,23 @@ def peak_mb(pid: int) -> float | None:
     return None
 
 
-def load(base: str, post_path: str, users: list[str], password: str, duration: float) -> dict:
-    command = [sys.executable, "-m", "bench.loadgen", "--base", base, "--post-path", post_path,
-               "--users", ",".join(users), "--password", password, "--duration", str(duration)]
+def load(base: str, phases: dict[str, str], users: list[str], password: str, duration: float,
+         rounds: int) -> dict:
+    command = [sys.executable, "-m", "bench.loadgen", "--base", base, "--users", ",".join(users),
+               "--password", password, "--duration", str(duration), "--rounds", str(rounds)]
+    for name, path in phases.items():
+        command += ["--phase", f"{name}={path}"]
     done = subprocess.run(command, cwd=PROJECT_DIR, capture_output=True, text=True, check=False,
-                          timeout=duration + 300)
+                          timeout=duration * len(phases) * rounds + 300)
     if done.returncode != 0:
         raise RuntimeError(f"load generator failed ({done.returncode}): {done.stderr[-2000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    if result["errors"]:
-        raise RuntimeError(f"{result['errors']} requests to {post_path} failed, e.g. {result['first_errors']}")
-    if not result["requests"]:
-        raise RuntimeError(f"no request to {post_path} succeeded")
+    for name, runs in result["phases"].items():
+        errors = sum(r["errors"] for r in runs)
+        if errors:
+            raise RuntimeError(f"{errors} requests to {phases[name]} failed, e.g. {runs[0]['first_errors']}")
+        if not sum(r["requests"] for r in runs):
+            raise RuntimeError(f"no request to {phases[name]} succeeded")
     return result
 
 
@@ -117,12 +122,9 @@ def portal_submit(config: Config) -> dict:
         duration = config.duration
         log(f"gunicorn ({WORKERS} workers) on {base}; {len(users)} users, {duration:g} s per measurement")
         # Alternating halves, so that a slow moment of the shared machine hits both alike.
-        bare_runs, portal_runs = [], []
-        for _ in range(2):
-            log(f"bare write view: {duration / 2:g} s ...")
-            bare_runs.append(load(base, "/bench/write/", users, DEFAULT_PASSWORD, duration / 2))
-            log(f"portal report form: {duration / 2:g} s ...")
-            portal_runs.append(load(base, reverse("portal:report"), users, DEFAULT_PASSWORD, duration / 2))
+        log(f"bare write view and portal report form, in turn: 2 x {duration / 2:g} s each ...")
+        result = load(base, {"bare": "/bench/write/", "portal": reverse("portal:report")}, users,
+                      DEFAULT_PASSWORD, duration / 2, rounds=2)
         workers = children_of(server.pid)
         worker_peaks = [p for p in (peak_mb(pid) for pid in workers) if p is not None]
     finally:
@@ -133,7 +135,7 @@ def portal_submit(config: Config) -> dict:
             server.kill()
             server.wait()
     created = _clean_up(last_incident)
-    bare, portal = _combine(bare_runs), _combine(portal_runs)
+    bare, portal = _combine(result["phases"]["bare"]), _combine(result["phases"]["portal"])
     log(f"bare: {bare['rps']:.1f} req/s, portal: {portal['rps']:.1f} req/s ({created} incidents created)")
     ratio = portal["rps"] / bare["rps"]
     figures = [
@@ -148,9 +150,8 @@ def portal_submit(config: Config) -> dict:
     ]
     if worker_peaks:
         figures.append(figure("peak memory, largest gunicorn worker", max(worker_peaks), "MB"))
-    figures.append(figure("peak memory, load generator", max(r["peak_rss_mb"] for r in bare_runs + portal_runs),
-                          "MB"))
-    return {"status": "ok", "figures": figures, "runs": {"bare": bare_runs, "portal": portal_runs},
+    figures.append(figure("peak memory, load generator", result["peak_rss_mb"], "MB"))
+    return {"status": "ok", "figures": figures, "runs": result["phases"],
             "workers": WORKERS, "users": len(users)}
 
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import sys
 import time
 from pathlib import Path
 
+import django
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
@@ -21,6 +24,7 @@ from .config import BENCH_DIR, PROJECT_DIR, Config
 from .report import figure
 
 STAMP_TABLE = "bench_dataset_stamp"
+CACHE_DIR = BENCH_DIR / "data" / "cache"
 GENERATOR_FILES = [*sorted((BENCH_DIR / "dataset").glob("*.py")),
                    PROJECT_DIR / "incidents" / "management" / "commands" / "generate_dataset.py"]
 
@@ -58,6 +62,41 @@ def has_incidents() -> bool:
     return Incident.objects.exists()
 
 
+def migrations_key() -> str:
+    """Changes whenever the schema a migrate would build could change."""
+    digest = hashlib.sha256(django.get_version().encode())
+    digest.update(",".join(settings.INSTALLED_APPS).encode())
+    digest.update((PROJECT_DIR / "requirements.txt").read_bytes())
+    for path in sorted(PROJECT_DIR.glob("*/migrations/*.py")):
+        digest.update(str(path.relative_to(PROJECT_DIR)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def migrate() -> None:
+    """Migrate. A new SQLite file starts as a copy of an already migrated one when the migrations
+    are the same: running them all takes longer than generating a small data set."""
+    if connection.vendor != "sqlite":
+        call_command("migrate", verbosity=0, interactive=False)
+        return
+    path = Path(settings.DATABASES["default"]["NAME"])
+    template = CACHE_DIR / f"migrated-{migrations_key()}.sqlite3"
+    fresh = not path.exists() or path.stat().st_size == 0
+    if fresh and template.exists():
+        connection.close()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(template, path)
+    call_command("migrate", verbosity=0, interactive=False)
+    if fresh and not template.exists():
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        partial = template.with_suffix(f".{os.getpid()}.tmp")
+        shutil.copyfile(path, partial)
+        partial.replace(template)
+
+
 def reset_database(config: Config) -> None:
     """Start from an empty database: a new SQLite file, or an empty public schema on PostgreSQL."""
     if connection.vendor == "sqlite":
@@ -69,12 +108,12 @@ def reset_database(config: Config) -> None:
         with connection.cursor() as cursor:
             cursor.execute("DROP SCHEMA public CASCADE")
             cursor.execute("CREATE SCHEMA public")
-    call_command("migrate", verbosity=0, interactive=False)
+    migrate()
 
 
 def prepare(config: Config) -> dict:
     log("migrating the bench database ...")
-    call_command("migrate", verbosity=0, interactive=False)
+    migrate()
     stamp = wanted_stamp(config)
     found = read_stamp()
     if found == stamp:
