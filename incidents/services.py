@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from . import roles
+from . import clock, roles
 from .models import (
     Attachment,
     Category,
@@ -29,6 +29,28 @@ from .models import (
 from .signals import incident_transitioned
 from .uploads import validate_upload
 from .workflow import State, close_refusal, passes_close_gates
+
+SYSTEM_USERNAME = "itsm-system"
+
+
+def system_user():
+    """The actor of what the system does by itself (escalations, auto-close), created on first use.
+
+    It cannot log in (inactive, no usable password); it holds the incident manager role so that
+    the transitions' permission checks allow it, like any other actor, with no special case.
+    """
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    user, created = get_user_model().objects.get_or_create(
+        username=SYSTEM_USERNAME,
+        defaults={"first_name": "Service desk", "last_name": "automation", "is_active": False},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        user.groups.add(Group.objects.get_or_create(name=roles.INCIDENT_MANAGER)[0])
+    return user
 
 
 class WorkflowError(Exception):
@@ -110,7 +132,10 @@ def _refusal(incident: Incident, name: str) -> str:
     t = meta.get_transition(incident.state)
     label = (t.custom or {}).get("label", name) if t else name
     if t is None:
-        return f"An incident that is {incident.get_state_display().lower()} cannot be “{_label_of(name)}”."
+        return (
+            f"“{_label_of(name).capitalize()}” is not possible: {incident.reference} is "
+            f"{incident.get_state_display().lower()}."
+        )
     failed = []
     for condition in t.conditions:
         if not condition(incident):
@@ -179,6 +204,7 @@ def record_event(incident: Incident, *, kind: str, actor=None, notify: bool = Tr
 def _save(incident: Incident, *, user, reason: str) -> None:
     incident._history_user = user
     incident._change_reason = reason[:100]
+    clock.refresh(incident)
     try:
         # Its own savepoint: a failed compare-and-set must not poison the caller's transaction.
         with transaction.atomic():
@@ -190,7 +216,8 @@ def _save(incident: Incident, *, user, reason: str) -> None:
 
 
 def transition(*, incident: Incident | int, user, name: str, reason: str = "", **inputs) -> Incident:
-    """Take transition `name` on the incident as `user`. Returns the saved, fresh incident."""
+    """Take transition `name` on the incident as `user` (None: the system). Returns the saved, fresh incident."""
+    user = user or system_user()
     pk = incident.pk if isinstance(incident, Incident) else incident
     reason = (reason or "").strip()
     with transaction.atomic():
@@ -219,6 +246,8 @@ def transition(*, incident: Incident | int, user, name: str, reason: str = "", *
         message = reason
         if name == "resolve":
             message = locked.resolution_notes
+        elif name == "hold":
+            message = locked.hold_reason
         event = record_event(
             locked, kind=EventKind.TRANSITION, actor=user, transition=name,
             from_state=from_state, to_state=locked.state, message=message,
@@ -256,6 +285,7 @@ def incident_create(
         incident.apply_classification()
         incident._history_user = actor
         incident._change_reason = f"Opened via {incident.get_channel_display()}"
+        clock.refresh(incident)
         incident.save()
         for upload, name, content_type in checked:
             _store_attachment(incident, upload, name, content_type, actor, comment=None, public=True)
@@ -298,6 +328,8 @@ def comment_add(*, incident: Incident, author, body: str, public: bool, files: I
                 locked.mark_responded()
                 _save(locked, user=author, reason="First public reply")
                 incident.responded_at = locked.responded_at
+            # A public reply from the desk is also the stakeholder update that the cadence asks for.
+            clock.record_stakeholder_update(incident, at=comment.created_at)
         record_event(incident, kind=EventKind.COMMENT, actor=author, comment=comment, public=public,
                      message=body[:200], notify=public)
     return comment

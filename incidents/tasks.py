@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import smtplib
+from urllib.error import URLError
 
 from celery import shared_task
+from django.db import OperationalError
 
 from . import notifications
 
@@ -20,3 +22,53 @@ from . import notifications
 )
 def notify_event(event_id: int) -> int:
     return notifications.deliver(event_id)
+
+
+# --- SLA clock, escalation and paging ------------------------------------------------------------
+@shared_task(
+    acks_late=True,
+    # A sweep that could not start within its minute is superseded by the next one.
+    expires=120,
+    autoretry_for=(OperationalError,),
+    max_retries=3,
+    retry_backoff=True,
+    soft_time_limit=50,
+    time_limit=58,
+)
+def sla_sweep() -> dict:
+    """Every minute (beat): escalations, breaches, auto-close and unacknowledged pages."""
+    from dataclasses import asdict
+
+    from . import escalation
+
+    return asdict(escalation.sweep())
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
+    max_retries=5,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def deliver_sla_notices(event_ids: list[int]) -> int:
+    from . import escalation
+
+    return escalation.deliver_notices(event_ids)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError, URLError),
+    max_retries=5,
+    retry_backoff=True,
+    retry_backoff_max=300,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def send_page(page_id: int) -> dict:
+    from . import paging
+
+    return paging.send_page(page_id)

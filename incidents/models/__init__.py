@@ -21,9 +21,24 @@ from .incident import (
     attachment_path,
     priority_for,
 )
+from .oncall import Page, Rotation, RotationMember, RotationOverride
+from .sla import (
+    Action,
+    BusinessCalendar,
+    BusinessHours,
+    Escalation,
+    EscalationPath,
+    EscalationRule,
+    Holiday,
+    SlaPolicy,
+    Trigger,
+)
 
 __all__ = [
     "DEFAULT_MATRIX", "Attachment", "Category", "Channel", "Comment", "EventKind", "Incident", "IncidentEvent",
     "IncidentQuerySet", "Level", "Notification", "Priority", "PriorityRule", "ResolutionCode", "Sequence",
     "Service", "Team", "attachment_path", "priority_for",
+    # SLA clock, escalation and on-call
+    "Action", "BusinessCalendar", "BusinessHours", "Escalation", "EscalationPath", "EscalationRule", "Holiday",
+    "Page", "Rotation", "RotationMember", "RotationOverride", "SlaPolicy", "Trigger",
 ]

@@ -201,6 +201,27 @@ class Incident(ConcurrentTransitionMixin, IncidentStateMachine):
     # Optimistic concurrency for edit forms: a form carries the version it was rendered from.
     version = models.PositiveIntegerField(default=1, editable=False)
 
+    # The SLA clock (kept by incidents.clock; see docs/sla.md). Deadlines are stored so that the
+    # sweep finds what is due with one indexed query on `next_due_at`.
+    respond_by = models.DateTimeField("respond by", null=True, blank=True, editable=False)
+    resolve_by = models.DateTimeField("resolve by", null=True, blank=True, editable=False)
+    response_breached = models.BooleanField(default=False, editable=False)
+    resolution_breached = models.BooleanField(default=False, editable=False)
+    sla_priority = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    sla_cycle = models.PositiveSmallIntegerField(default=0, editable=False)
+    response_target = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    resolution_target = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    sla_calendar = models.ForeignKey(
+        "incidents.BusinessCalendar", on_delete=models.SET_NULL, null=True, blank=True, editable=False,
+        related_name="+",
+    )
+    clock_paused_at = models.DateTimeField(null=True, blank=True, editable=False)
+    unassigned_since = models.DateTimeField(null=True, blank=True, editable=False)
+    last_update_at = models.DateTimeField("last stakeholder update", null=True, blank=True, editable=False)
+    update_due_at = models.DateTimeField("stakeholder update due", null=True, blank=True, editable=False)
+    auto_close_at = models.DateTimeField("closes automatically at", null=True, blank=True, editable=False)
+    next_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+
     objects = IncidentQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at", "version"])
 
@@ -211,6 +232,8 @@ class Incident(ConcurrentTransitionMixin, IncidentStateMachine):
             models.Index(fields=["team", "state", "priority", "opened_at"], name="incident_queue"),
             models.Index(fields=["reporter", "-opened_at"], name="incident_reporter"),
             models.Index(fields=["assignee", "state"], name="incident_assignee"),
+            # The sweep's one query: only incidents whose clock still has something to do.
+            models.Index(fields=["next_due_at"], condition=Q(next_due_at__isnull=False), name="incident_sla_due"),
         ]
         permissions = [
             ("triage_incident", "Can triage incidents"),
@@ -293,6 +316,11 @@ class EventKind(models.TextChoices):
     ASSIGNMENT = "assignment", "Assignment"
     CLASSIFICATION = "classification", "Classification"
     ATTACHMENT = "attachment", "Attachment"
+    SLA_WARNING = "sla_warning", "SLA warning"
+    SLA_BREACH = "sla_breach", "SLA breached"
+    ESCALATION = "escalation", "Escalation"
+    PAGE = "page", "Page"
+    AUTO_CLOSE = "auto_close", "Automatic close"
 
 
 class IncidentEvent(models.Model):

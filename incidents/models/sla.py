@@ -1,0 +1,224 @@
+"""SLA configuration (calendars, policies, escalation rules) and the escalations fired.
+
+The configuration is data that admins edit, with history. The clock itself is computed by
+`incidents.sla` (pure arithmetic) and kept on the incident by `incidents.clock`.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from .. import sla
+from .incident import Incident, IncidentEvent, Priority, Team
+
+WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday"), (5, "Saturday"),
+            (6, "Sunday")]
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(f"“{value}” is not a time zone name such as Europe/London.")
+
+
+class BusinessCalendar(models.Model):
+    """When an SLA clock runs: opening hours per weekday in a time zone, minus holidays; or 24x7."""
+
+    name = models.CharField(max_length=100, unique=True)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    always_open = models.BooleanField("24x7", default=False, help_text="The clock runs around the clock.")
+    day_minutes = models.PositiveIntegerField(
+        "business day (minutes)", default=8 * 60,
+        help_text="How much business time “one business day” is in targets (480 = 8 hours).",
+    )
+    is_default = models.BooleanField(
+        default=False, help_text="Used where no priority applies, e.g. the auto-close grace period.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_calendar"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def as_calendar(self, hours=None, holidays=None) -> sla.Calendar:
+        """The pure calendar. Pass prefetched hours/holidays to avoid queries."""
+        if self.always_open:
+            return sla.ALWAYS
+        hours = self.hours.all() if hours is None else hours
+        holidays = self.holidays.all() if holidays is None else holidays
+        table: dict[int, list[tuple[int, int]]] = {}
+        for row in hours:
+            table.setdefault(row.weekday, []).append(row.interval)
+        return sla.Calendar.weekly(
+            table, tz=self.time_zone, holidays=[h.date for h in holidays], day_minutes=self.day_minutes,
+        )
+
+
+class BusinessHours(models.Model):
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="hours")
+    weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS)
+    opens = models.TimeField()
+    closes = models.TimeField(help_text="00:00 means midnight at the end of the day.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["calendar", "weekday", "opens"]
+        verbose_name_plural = "business hours"
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+    @property
+    def interval(self) -> tuple[int, int]:
+        closes = self.closes.hour * 60 + self.closes.minute or sla.MINUTES_PER_DAY
+        return (self.opens.hour * 60 + self.opens.minute, closes)
+
+    def clean(self) -> None:
+        if self.opens is not None and self.closes is not None:
+            opens, closes = self.interval
+            if closes <= opens:
+                raise ValidationError("Closing time must be after opening time.")
+
+
+class Holiday(models.Model):
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField()
+    name = models.CharField(max_length=100, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["calendar", "date"]
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="holiday_once_per_calendar")]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}".strip()
+
+
+class SlaPolicy(models.Model):
+    """Targets for one priority. Times are minutes of business time on the calendar."""
+
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, unique=True)
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, related_name="policies")
+    response_minutes = models.PositiveIntegerField(help_text="Time to first response, in business minutes.")
+    resolution_minutes = models.PositiveIntegerField(help_text="Time to resolution, in business minutes.")
+    update_minutes = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="Stakeholder updates are due this often (wall-clock minutes); empty: no cadence.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["priority"]
+        verbose_name = "SLA policy"
+        verbose_name_plural = "SLA policies"
+
+    def __str__(self) -> str:
+        return f"P{self.priority}"
+
+
+class EscalationPath(models.Model):
+    """Where a team's incidents go when they must move up a tier."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="escalation_path")
+    escalates_to = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["team"]
+
+    def __str__(self) -> str:
+        return f"{self.team} → {self.escalates_to}"
+
+    def clean(self) -> None:
+        if self.team_id and self.team_id == self.escalates_to_id:
+            raise ValidationError("A team cannot escalate to itself.")
+
+
+class Trigger(models.TextChoices):
+    RESPONSE_ELAPSED = "response", "% of response target elapsed"
+    RESOLUTION_ELAPSED = "resolution", "% of resolution target elapsed"
+    UNASSIGNED = "unassigned", "Unassigned for N minutes"
+    UPDATE_OVERDUE = "update_overdue", "Stakeholder update overdue by N minutes"
+
+
+class Action(models.TextChoices):
+    NOTIFY_ASSIGNEE = "notify_assignee", "Notify the assignee"
+    NOTIFY_TEAM = "notify_team", "Notify the team"
+    NOTIFY_MANAGER = "notify_manager", "Notify the incident managers"
+    PAGE_ON_CALL = "page_on_call", "Page the team's on-call"
+    ROUTE_UP = "route_up", "Route to the tier 2/3 team"
+    RAISE_PRIORITY = "raise_priority", "Raise the priority one step"
+    MARK_MAJOR = "mark_major", "Mark as a major incident"
+
+
+class EscalationRule(models.Model):
+    """When (trigger) an incident of which priorities gets what (action). Edited in the admin."""
+
+    name = models.CharField(max_length=120)
+    active = models.BooleanField(default=True)
+    up_to_priority = models.PositiveSmallIntegerField(
+        choices=Priority.choices, default=Priority.P4,
+        help_text="Applies to this priority and the more urgent ones (P2: P1 and P2).",
+    )
+    trigger = models.CharField(max_length=20, choices=Trigger.choices)
+    percent = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="For target triggers: 75, 90, 100 (100 is the breach).",
+    )
+    minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="For unassigned / update-overdue triggers: wall-clock minutes.",
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    target_team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="For routing: this team; empty: the team's escalation path.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["trigger", "percent", "minutes", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.trigger in (Trigger.RESPONSE_ELAPSED, Trigger.RESOLUTION_ELAPSED):
+            if not self.percent or self.percent > 100:
+                raise ValidationError({"percent": "Give a percentage between 1 and 100."})
+        elif self.minutes is None:
+            raise ValidationError({"minutes": "Give the number of minutes."})
+
+
+class Escalation(models.Model):
+    """Something the SLA clock did to one incident, once: a rule fired, or a target breached.
+
+    `key` names the occurrence (the rule and the SLA cycle, the unassigned spell or the missed
+    update); the unique constraint on (incident, key) is what makes a retried, duplicated or
+    concurrent sweep harmless.
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="escalations")
+    rule = models.ForeignKey(EscalationRule, on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="escalations")
+    key = models.CharField(max_length=60)
+    fired_at = models.DateTimeField()
+    due_at = models.DateTimeField(help_text="When the trigger was due.")
+    # A stronger threshold of the same clock was due at the same time: recorded, action skipped.
+    superseded = models.BooleanField(default=False)
+    outcome = models.CharField(max_length=300, blank=True)
+    event = models.ForeignKey(IncidentEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["fired_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["incident", "key"], name="escalation_once")]
+
+    def __str__(self) -> str:
+        return f"{self.key} on {self.incident_id}"

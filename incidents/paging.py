@@ -1,0 +1,159 @@
+"""Pages: an urgent e-mail and an outbound webhook to one person, acknowledged from a signed link.
+
+`send_page` runs in a task after the page row is committed. Each channel has its own "sent"
+marker, set under the row lock right after the send, so a redelivered task does not repeat what
+finished; a send cut off by a dying worker is repeated, and the webhook carries an
+`Idempotency-Key` so that the far end can tell.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.error
+import urllib.request
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from .models import EventKind, IncidentEvent, Page
+
+logger = logging.getLogger(__name__)
+
+ACK_SALT = "incidents.page-ack"
+ACK_MAX_AGE = 7 * 24 * 3600
+# Outbound failures worth a retry (the task retries them a bounded number of times).
+TRANSIENT = (urllib.error.URLError, ConnectionError, TimeoutError)
+
+
+def ack_token(page: Page | int) -> str:
+    return signing.dumps({"page": page if isinstance(page, int) else page.pk}, salt=ACK_SALT)
+
+
+def ack_url(page: Page | int) -> str:
+    return settings.ITSM_BASE_URL + reverse("paging:ack", args=[ack_token(page)])
+
+
+def page_from_token(token: str) -> Page | None:
+    try:
+        data = signing.loads(token, salt=ACK_SALT, max_age=ACK_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    return Page.objects.select_related("incident", "user").filter(pk=data.get("page")).first()
+
+
+def acknowledge(page: Page | int, *, at=None) -> bool:
+    """Mark the page acknowledged (the chain stops). False if it already was."""
+    pk = page if isinstance(page, int) else page.pk
+    at = at or timezone.now()
+    with transaction.atomic():
+        locked = Page.objects.select_for_update().select_related("incident", "user").get(pk=pk)
+        if locked.acknowledged_at is not None:
+            return False
+        locked.acknowledged_at = at
+        locked.save(update_fields=["acknowledged_at"])
+        IncidentEvent.objects.create(
+            incident=locked.incident, kind=EventKind.PAGE, actor=locked.user,
+            message=f"{locked.user} acknowledged the page.",
+        )
+    return True
+
+
+def _payload(page: Page) -> dict:
+    incident = page.incident
+    return {
+        "page": page.pk,
+        "step": page.step,
+        "incident": incident.reference,
+        "summary": incident.summary,
+        "priority": f"P{incident.priority}",
+        "team": str(incident.team) if incident.team_id else None,
+        "user": page.user.get_username(),
+        "email": page.user.email,
+        "acknowledge_url": ack_url(page),
+        "incident_url": settings.ITSM_BASE_URL + reverse("admin:incidents_incident_change", args=[incident.pk])
+        if _admin_registered() else settings.ITSM_BASE_URL + incident.get_absolute_url(),
+    }
+
+
+def _admin_registered() -> bool:
+    from django.urls import NoReverseMatch
+
+    try:
+        reverse("admin:incidents_incident_change", args=[1])
+    except NoReverseMatch:
+        return False
+    return True
+
+
+def post_webhook(url: str, payload: dict, *, key: str, timeout: float = 10.0) -> int:
+    """POST the page to the paging service. Standard library only; raises on failure."""
+    request = urllib.request.Request(
+        url, data=json.dumps(payload).encode(), method="POST",
+        headers={"Content-Type": "application/json", "Idempotency-Key": key, "User-Agent": "itsm-paging/1"},
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (URL from settings)
+        return response.status
+
+
+def send_page(page_id: int) -> dict[str, bool]:
+    """Send one page by e-mail and webhook; each at most once once it has succeeded."""
+    sent = {"email": False, "webhook": False}
+    with transaction.atomic():
+        page = (Page.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("incident__team", "user").filter(pk=page_id).first())
+        if page is None or page.email_sent_at is not None:
+            pass
+        elif page.user.email:
+            incident = page.incident
+            send_mail(
+                f"[PAGE] {incident.reference} P{incident.priority}: {incident.summary}"[:200],
+                f"You are on call and {incident.reference} needs you now.\n\n{incident.summary}\n\n"
+                f"Acknowledge: {ack_url(page)}\n",
+                None, [page.user.email],
+            )
+            page.email_sent_at = timezone.now()
+            page.save(update_fields=["email_sent_at"])
+            sent["email"] = True
+    url = getattr(settings, "ITSM_PAGING_WEBHOOK_URL", "")
+    if not url:
+        return sent
+    error = None
+    with transaction.atomic():
+        page = (Page.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("incident__team", "user").filter(pk=page_id).first())
+        if page is None or page.webhook_sent_at is not None:
+            return sent
+        try:
+            post_webhook(url, _payload(page), key=f"page-{page.pk}")
+        except TRANSIENT as exc:
+            error = exc
+        else:
+            page.webhook_sent_at = timezone.now()
+            page.attempts += 1
+            page.save(update_fields=["webhook_sent_at", "attempts"])
+            sent["webhook"] = True
+    if error is not None:
+        Page.objects.filter(pk=page_id).update(last_error=str(error)[:1000])
+        raise error
+    return sent
+
+
+@require_http_methods(["GET", "POST"])
+def acknowledge_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in a page. GET shows a button (mail scanners follow links); POST acknowledges."""
+    page = page_from_token(token)
+    if page is None:
+        raise Http404("This acknowledgement link is not valid, or has expired.")
+    done = False
+    if request.method == "POST":
+        done = acknowledge(page)
+        page.refresh_from_db()
+    return render(request, "incidents/page_ack.html", {"page": page, "incident": page.incident, "done": done})

@@ -1,0 +1,230 @@
+"""Escalation rules as the SOP states them, fired by the sweep exactly once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+
+from incidents import escalation, services
+from incidents.models import (
+    Action,
+    Escalation,
+    EscalationPath,
+    EscalationRule,
+    EventKind,
+    Incident,
+    Notification,
+    Trigger,
+)
+
+from .sla_support import MONDAY_10, breaches, claim, fired, only_rules, open_incident, sweep, timeline
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(MONDAY_10, tick=False) as traveller:
+        yield traveller
+
+
+def test_p1_unassigned_15_minutes_escalates_to_incident_manager(
+    clock, reporter, network_category, manager, django_capture_on_commit_callbacks
+):
+    only_rules("P1/P2 unassigned for 15 minutes")
+    incident = open_incident(1, reporter=reporter, category=network_category)
+    clock.shift(timedelta(minutes=14))
+    assert sweep().escalations == 0
+    clock.shift(timedelta(minutes=1))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = sweep()
+    assert result.escalations == 1
+    assert fired(incident) == ["P1/P2 unassigned for 15 minutes: incident manager"]
+    [event] = timeline(incident, EventKind.ESCALATION)
+    assert "unassigned since" in event.message and "incident managers" in event.message
+    assert [m.to for m in mail.outbox] == [[manager.email]]
+    assert incident.reference in mail.outbox[0].subject
+
+
+def test_p1_claimed_within_15_minutes_does_not_escalate(clock, reporter, network_category, resolver, manager):
+    only_rules("P1/P2 unassigned for 15 minutes")
+    incident = open_incident(1, reporter=reporter, category=network_category)
+    clock.shift(timedelta(minutes=10))
+    claim(incident, resolver)
+    clock.shift(timedelta(minutes=10))
+    sweep()
+    assert fired(incident) == []
+
+
+def test_p3_unassigned_is_not_escalated_by_the_p1_p2_rule(clock, reporter, network_category, manager):
+    only_rules("P1/P2 unassigned for 15 minutes")
+    incident = open_incident(3, reporter=reporter, category=network_category)
+    clock.shift(timedelta(hours=1))
+    sweep()
+    assert fired(incident) == []
+
+
+def test_sweep_run_twice_or_retried_fires_each_escalation_once(
+    clock, reporter, network_category, manager, django_capture_on_commit_callbacks
+):
+    only_rules("P1/P2 unassigned for 15 minutes")
+    incident = open_incident(1, reporter=reporter, category=network_category)
+    clock.shift(timedelta(minutes=16))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep()
+        sweep()
+    # A retried task that lost its place: the same moment again, and the rows are already there.
+    Incident.objects.filter(pk=incident.pk).update(next_due_at=MONDAY_10)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert escalation.sweep().escalations == 0
+    assert Escalation.objects.filter(incident=incident, rule__isnull=False).count() == 1
+    assert len(mail.outbox) == 1
+    # And a notice task delivered twice sends nothing more.
+    event_ids = list(Notification.objects.values_list("event_id", flat=True))
+    assert escalation.deliver_notices(event_ids) == 0
+
+
+def test_p3_75_percent_of_response_target_warns_the_team(clock, reporter, network_category, network_team):
+    only_rules("75% of response target")
+    network_team.email = "network@example.com"
+    network_team.save()
+    incident = open_incident(3, reporter=reporter, category=network_category)
+    # P3 responds within 4 business hours from Monday 10:00: 75% is 13:00.
+    assert incident.respond_by == MONDAY_10 + timedelta(hours=4)
+    clock.shift(timedelta(hours=2, minutes=59))
+    sweep()
+    assert fired(incident) == []
+    clock.shift(timedelta(minutes=1))
+    sweep()
+    assert fired(incident) == ["75% of response target: team"]
+    [warning] = timeline(incident, EventKind.SLA_WARNING)
+    assert "75% of the response target" in warning.message
+    assert list(Notification.objects.filter(event=warning).values_list("recipient", flat=True)) == [
+        "network@example.com"
+    ]
+
+
+def test_response_breach_marks_the_incident_and_tells_the_incident_manager(
+    clock, reporter, network_category, manager
+):
+    only_rules("Response target breached")
+    incident = open_incident(2, reporter=reporter, category=network_category)
+    clock.shift(timedelta(minutes=30))
+    sweep()
+    incident.refresh_from_db()
+    assert incident.response_breached is True
+    assert breaches(incident) == ["response"]
+    assert fired(incident) == ["Response target breached: incident manager"]
+    assert [e.kind for e in timeline(incident, EventKind.SLA_BREACH, EventKind.ESCALATION)] == [
+        EventKind.SLA_BREACH, EventKind.ESCALATION,
+    ]
+
+
+def test_thresholds_passed_together_fire_only_the_strongest(clock, reporter, network_category, manager):
+    """A sweep that was down for an hour does not send the 75% and 90% warnings after the breach."""
+    only_rules("75% of response target", "90% of response target", "Response target breached")
+    incident = open_incident(1, reporter=reporter, category=network_category)
+    clock.shift(timedelta(hours=1))
+    result = sweep()
+    assert (result.escalations, result.superseded) == (1, 2)
+    acted = Escalation.objects.filter(incident=incident, rule__isnull=False, superseded=False)
+    assert [e.rule.name for e in acted] == ["Response target breached: incident manager"]
+
+
+def test_resolution_breach_routes_to_the_tier_3_team(
+    clock, reporter, network_category, resolver, platform_team, network_team
+):
+    only_rules("Resolution target breached: route")
+    EscalationPath.objects.create(team=network_team, escalates_to=platform_team)
+    incident = open_incident(1, reporter=reporter, category=network_category)
+    claim(incident, resolver)
+    clock.shift(timedelta(hours=4))
+    sweep()
+    incident.refresh_from_db()
+    assert incident.team == platform_team
+    assert incident.assignee is None
+    assert incident.resolution_breached is True
+    route = incident.history.order_by("history_id").last()
+    assert route.history_user.username == services.SYSTEM_USERNAME
+    assert "Escalated" in route.history_change_reason
+    [event] = timeline(incident, EventKind.ESCALATION)
+    assert f"Routed to {platform_team}" in event.message
+
+
+def test_route_without_an_escalation_path_says_so(clock, reporter, network_category, resolver):
+    only_rules("Resolution target breached: route")
+    incident = open_incident(1, reporter=reporter, category=network_category)
+    claim(incident, resolver)
+    clock.shift(timedelta(hours=4))
+    sweep()
+    [event] = timeline(incident, EventKind.ESCALATION)
+    assert "set an escalation path" in event.message
+
+
+def test_raise_priority_and_mark_major_actions(clock, reporter, network_category, manager):
+    only_rules()
+    EscalationRule.objects.create(name="P3 unassigned 30 min: raise", up_to_priority=3, trigger=Trigger.UNASSIGNED,
+                                  minutes=30, action=Action.RAISE_PRIORITY)
+    EscalationRule.objects.create(name="P3 unassigned 30 min: major", up_to_priority=3, trigger=Trigger.UNASSIGNED,
+                                  minutes=30, action=Action.MARK_MAJOR)
+    incident = open_incident(3, reporter=reporter, category=network_category)
+    clock.shift(timedelta(minutes=30))
+    sweep()
+    incident.refresh_from_db()
+    assert incident.priority == 2
+    assert incident.is_major is True
+    # Priority changed, so the deadlines are the P2 ones now.
+    assert incident.respond_by == incident.opened_at + timedelta(minutes=30)
+    assert incident.sla_cycle == 1
+
+
+def test_an_incident_on_hold_is_not_escalated_for_its_targets(clock, reporter, network_category, resolver):
+    only_rules("Response target breached", "Resolution target breached: incident")
+    incident = open_incident(1, reporter=reporter, category=network_category)
+    incident = claim(incident, resolver)
+    services.transition(incident=incident, user=resolver, name="hold", hold_reason="Waiting for the vendor")
+    clock.shift(timedelta(hours=6))
+    sweep()
+    assert fired(incident) == []
+
+
+def test_sweep_query_count_grows_with_due_incidents_not_open_ones(
+    clock, reporter, network_category, manager
+):
+    only_rules("P1/P2 unassigned for 15 minutes")
+    due = [open_incident(1, reporter=reporter, category=network_category) for _ in range(3)]
+    clock.shift(timedelta(minutes=20))
+    services.system_user()  # created once, on the first sweep ever
+
+    def counted(open_count: int) -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        Escalation.objects.all().delete()
+        Incident.objects.filter(pk__in=[i.pk for i in due]).update(next_due_at=MONDAY_10)
+        quiet = Incident.objects.filter(pk__in=[i.pk for i in due]).first()
+        existing = Incident.objects.exclude(pk__in=[i.pk for i in due]).count()
+        # Open incidents with nothing due for days.
+        template = Incident.objects.get(pk=quiet.pk)
+        clones = []
+        for n in range(open_count - existing):
+            template.pk = None
+            template.id = None
+            template.reference = f"INC-Q{open_count}-{n}"
+            template.next_due_at = MONDAY_10 + timedelta(days=30)
+            clones.append(Incident(**{f.attname: getattr(template, f.attname) for f in Incident._meta.concrete_fields}))
+        Incident.objects.bulk_create(clones)
+        with CaptureQueriesContext(connection) as queries:
+            result = sweep()
+        assert result.escalations == 3
+        return len(queries)
+
+    at_ten = counted(10)
+    at_thousand = counted(1000)
+    assert Incident.objects.open().count() >= 1000
+    assert at_ten == at_thousand
