@@ -16,6 +16,7 @@ from ..models import Incident
 from .actions import assign_to_me, route_to_team
 from .filters import AssignmentFilter
 from .forms import IncidentAddForm, IncidentChangeForm
+from .history import IncidentHistoryHelper
 from .views import IncidentWorkViews
 
 # Where a refusal from the first attempt at saving waits for the second rendering of the form.
@@ -187,6 +188,9 @@ class IncidentAdmin(IncidentWorkViews, SimpleHistoryAdmin):
             messages.ERROR,
         )
         return HttpResponseRedirect(self._url("history", incident.pk))
+
+    def get_historical_record_context_helper(self, request: HttpRequest, historical_record):
+        return IncidentHistoryHelper(self.model, historical_record)
 
     def revert_disabled(self, request: HttpRequest, obj: Incident | None = None) -> bool:
         return True

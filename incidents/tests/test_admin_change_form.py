@@ -315,13 +315,17 @@ def test_confidential_incident_is_open_to_its_team_and_incident_managers(client,
 
 
 # --- history ---------------------------------------------------------------------------------------
-def test_history_lists_changes_with_who_and_why(client, agent, incident):
+def test_history_lists_changes_with_who_and_why(client, agent, resolver, incident):
     services.transition(incident=incident.pk, user=agent, name="triage", reason="Confirmed by phone")
+    services.transition(incident=incident.pk, user=resolver, name="claim")
     client.force_login(agent)
     response = client.get(reverse("admin:incidents_incident_history", args=[incident.pk]))
     assert response.status_code == 200
     html = response.content.decode()
     assert "Triage: Confirmed by phone" in html
+    # Labels, not stored values; an empty assignee is a dash, not a "deleted user".
+    assert re.search(r"Triaged\s*&nbsp;&rarr;&nbsp;&nbsp;In progress", html)
+    assert re.search(r"—\s*&nbsp;&rarr;&nbsp;&nbsp;nick", html)
     assert f"/history/{incident.history.first().history_id}/" not in html  # no revert links
 
 
