@@ -90,11 +90,22 @@ class IncidentAdmin(IncidentWorkViews, SimpleHistoryAdmin):
         return f"{name} <{reporter.email}>" if reporter.email else name
 
     # --- who may do what --------------------------------------------------------------------------
+    def get_object(self, request: HttpRequest, object_id: str, from_field=None) -> Incident | None:
+        incident = super().get_object(request, object_id, from_field)
+        if incident is not None:
+            incident._stored_team_id = incident.team_id
+        return incident
+
     def has_change_permission(self, request: HttpRequest, obj: Incident | None = None) -> bool:
         # A resolver sees other teams' (non-confidential) incidents, read-only.
         if not super().has_change_permission(request, obj):
             return False
-        return obj is None or roles.can_work_on(request.user, obj)
+        if obj is None:
+            return True
+        # Judge the incident as stored: a form that moves it to another team has not been saved yet,
+        # and re-showing that form must not turn the page read-only.
+        stored_team_id = getattr(obj, "_stored_team_id", obj.team_id)
+        return roles.can_work_on(request.user, Incident(team_id=stored_team_id))
 
     def has_delete_permission(self, request: HttpRequest, obj: Incident | None = None) -> bool:
         # Incidents are cancelled or closed, never deleted: their history is the audit trail.
@@ -165,7 +176,10 @@ class IncidentAdmin(IncidentWorkViews, SimpleHistoryAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk is not None:
-            context.update(self.work_context(request, obj))
+            # A form shown again after an error holds unsaved edits in `obj`; the buttons and the
+            # timeline describe the incident as stored.
+            stored = self.get_object(request, str(obj.pk)) if request.method == "POST" else obj
+            context.update(self.work_context(request, stored or obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- history ----------------------------------------------------------------------------------

@@ -162,6 +162,30 @@ def test_a_refusal_from_the_service_on_save_is_shown_on_the_form_not_a_500(
     assert saved.summary == "VPN drops every ten minutes"
 
 
+def test_resolver_moving_an_incident_out_of_their_team_by_editing_is_refused_by_the_service(
+    client, resolver, platform_team, incident
+):
+    client.force_login(resolver)
+    data = form_data(client.get(change_url(incident)))
+    data.update(team=platform_team.pk, summary="Not ours")
+    response = client.post(change_url(incident), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors() == [f"You may not edit {incident.reference}."]
+    assert 'value="Not ours"' in response.content.decode()
+    saved = Incident.objects.get(pk=incident.pk)
+    assert (saved.team.slug, saved.summary) == ("network", "VPN drops every ten minutes")
+
+
+def test_parent_is_chosen_by_autocomplete_among_visible_incidents(client, resolver, incident, confidential):
+    client.force_login(resolver)
+    response = client.get(reverse("admin:autocomplete"), {
+        "app_label": "incidents", "model_name": "incident", "field_name": "parent", "term": "",
+    })
+    assert response.status_code == 200
+    ids = {int(result["id"]) for result in response.json()["results"]}
+    assert ids == {incident.pk}
+
+
 def test_assignee_who_cannot_work_on_the_team_is_refused(client, agent, other_resolver, incident):
     client.force_login(agent)
     data = form_data(client.get(change_url(incident)))
