@@ -72,6 +72,15 @@ class Context:
     now: datetime
     config: SlaConfig
     _system: object = None
+
+    @classmethod
+    def start(cls, now: datetime) -> Context:
+        config = SlaConfig()
+        config.preload_calendars()
+        ctx = cls(now=now, config=config)
+        # Created (once ever) outside any savepoint, so that a rolled-back action cannot undo it.
+        ctx._system = services.system_user()
+        return ctx
     _managers: list[str] | None = None
     _team_emails: dict[int, list[str]] = field(default_factory=dict)
     _rotations: dict[int, Rotation | None] = field(default_factory=dict)
@@ -372,9 +381,7 @@ def _due(now: datetime, batch_size: int):
 def sweep(now: datetime | None = None, batch_size: int = 500, max_batches: int = 200) -> SweepResult:
     """Fire everything that is due. Safe to run on several workers at once, and to run again."""
     now = now or timezone.now()
-    config = SlaConfig()
-    config.preload_calendars()
-    ctx = Context(now=now, config=config)
+    ctx = Context.start(now)
     result = SweepResult()
     for _ in range(max_batches):
         with transaction.atomic():
@@ -410,9 +417,8 @@ def _one_by_one(batch: list[Incident], ctx: Context, result: SweepResult) -> Non
 def naive_sweep(now: datetime | None = None) -> SweepResult:
     """The same work by looking at every open incident in turn. For comparison (bench) only."""
     now = now or timezone.now()
-    config = SlaConfig()
-    config.preload_calendars()
-    ctx = Context(now=now, config=config)
+    ctx = Context.start(now)
+    config = ctx.config
     result = SweepResult()
     active = Incident.objects.filter(state__in=clock.ACTIVE_STATES).select_related("team", "assignee")
     for incident in active.iterator(chunk_size=2000):
