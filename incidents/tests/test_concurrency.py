@@ -42,7 +42,7 @@ def test_two_agents_claiming_one_incident_exactly_one_wins(require_postgres, rep
 
     assert sorted(outcomes.values()).count("won") == 1, outcomes
     loser_message = next(m for m in outcomes.values() if m != "won")
-    assert "cannot" in loser_message or "already" in loser_message
+    assert "not possible" in loser_message or "already" in loser_message
     incident.refresh_from_db()
     assert incident.state == State.IN_PROGRESS
     assert incident.assignee.username == next(u for u, m in outcomes.items() if m == "won")

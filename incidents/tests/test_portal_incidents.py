@@ -341,7 +341,7 @@ def test_refused_reopen_says_why_and_keeps_what_the_user_typed(
     incident.refresh_from_db()
     assert response.status_code == 409
     assert incident.state == State.CLOSED
-    assert "That did not work" in page and "cannot be “reopen”" in page
+    assert "That did not work" in page and "“Reopen” is not possible" in page
     assert "The fan is loud again." in page
 
 
@@ -371,7 +371,7 @@ def test_close_on_an_incident_that_is_not_resolved_is_refused_not_ignored(signed
     incident.refresh_from_db()
     assert response.status_code == 409
     assert incident.state == State.NEW
-    assert "An incident that is new cannot be “close”" in response.content.decode()
+    assert f"“Close” is not possible: {incident.reference} is new." in response.content.decode()
 
 
 def test_reporter_withdraws_a_new_incident(signed_in, reporter):
