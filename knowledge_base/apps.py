@@ -5,3 +5,8 @@ class KnowledgeBaseConfig(AppConfig):
     name = "knowledge_base"
     verbose_name = "Knowledge base"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import signals
+
+        signals.connect()

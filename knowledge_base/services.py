@@ -1,0 +1,219 @@
+"""Every write to the knowledge base goes through here: the admin now, the incident app and the
+portal later.
+
+Each service saves once, so each change is one history row carrying the actor and a reason.
+Search indexes follow on their own (see `search_index`), whichever service wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
+
+from .models import Article, Deflection, FixStatus, KnownError
+from .workflow import PublishWorkflow
+
+KnowledgeItem = KnownError | Article
+
+# What a deflection keeps of the text typed on the portal: enough to read, not a log dump.
+DEFLECTION_TEXT_LIMIT = 2000
+
+
+class WorkflowError(Exception):
+    """A refused action, with a sentence for the person who tried it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class TransitionInfo:
+    name: str
+    label: str
+    target: str
+    reason_required: bool
+
+
+def _transitions(model: type[PublishWorkflow]):
+    return model._meta.get_field("state").get_all_transitions(model)
+
+
+def transition_names(model: type[PublishWorkflow]) -> list[str]:
+    return sorted({t.name for t in _transitions(model)})
+
+
+def available_transitions(item: KnowledgeItem, user) -> list[TransitionInfo]:
+    """Transitions this user may take from the item's current state (for buttons)."""
+    result, seen = [], set()
+    for t in _transitions(type(item)):
+        if t.name in seen or t.source not in (item.state, "*", "+") or not t.has_perm(item, user):
+            continue
+        seen.add(t.name)
+        custom = t.custom or {}
+        result.append(TransitionInfo(
+            name=t.name, label=custom.get("label", t.name.title()), target=t.target,
+            reason_required=bool(custom.get("reason_required")),
+        ))
+    return result
+
+
+def _save(item: PublishWorkflow, *, user, reason: str, update_fields: Iterable[str] | None = None) -> None:
+    item._history_user = user
+    item._change_reason = reason[:100]
+    try:
+        # Its own savepoint: a failed compare-and-set must not poison the caller's transaction.
+        with transaction.atomic():
+            item.save(update_fields=update_fields)
+    except ConcurrentTransition:
+        raise WorkflowError(f"“{item}” was changed by someone else a moment ago. Reload it and try again.") from None
+
+
+def transition(*, item: KnowledgeItem, user, name: str, reason: str = "") -> KnowledgeItem:
+    """Take transition `name` (submit, return_to_draft, publish, retire, revise) as `user`.
+
+    Returns the saved, fresh item. Raises `WorkflowError` with a sentence when it is refused."""
+    model = type(item)
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        locked = model.objects.select_for_update().get(pk=item.pk)
+        if item.state != locked.state:
+            raise WorkflowError(
+                f"“{locked}” is now {locked.get_state_display().lower()}; someone else changed it since you loaded it."
+            )
+        meta = getattr(getattr(model, name, None), "_django_fsm", None)
+        if meta is None:
+            raise WorkflowError(f"“{name}” is not a knowledge base transition.")
+        t = meta.get_transition(locked.state)
+        label = (t.custom or {}).get("label", name) if t else name
+        if t is None:
+            raise WorkflowError(f"A {locked.get_state_display().lower()} item cannot be “{_label_of(model, name)}”.")
+        if not t.has_perm(locked, user):
+            raise WorkflowError(f"You may not “{label.lower()}” this item.")
+        if (t.custom or {}).get("reason_required") and not reason:
+            raise WorkflowError(f"Give a reason to “{label.lower()}”.")
+        try:
+            getattr(locked, name)()
+        except TransitionNotAllowed:
+            failed = [getattr(c, "refusal", c.__name__) for c in t.conditions if not c(locked)]
+            raise WorkflowError(" ".join(failed) or f"“{label}” is not possible now.") from None
+        _save(locked, user=user, reason=f"{label}: {reason}" if reason else label)
+    return locked
+
+
+def _label_of(model: type[PublishWorkflow], name: str) -> str:
+    for t in _transitions(model):
+        if t.name == name:
+            return (t.custom or {}).get("label", name).lower()
+    return name
+
+
+def known_error_create(*, user, title: str, symptoms: str = "", root_cause: str = "", workaround: str = "",
+                       category=None, affected_service: str = "", public: bool = False,
+                       fix_status: str = FixStatus.NONE, reason: str = "Created") -> KnownError:
+    """A new known error, as a draft. (A post-incident review proposing one calls this too.)"""
+    item = KnownError(
+        title=(title or "").strip(), symptoms=symptoms or "", root_cause=root_cause or "",
+        workaround=workaround or "", category=category, affected_service=(affected_service or "").strip(),
+        public=public, fix_status=fix_status, created_by=user,
+    )
+    item.full_clean(exclude=["state"])
+    _save(item, user=user, reason=reason)
+    return item
+
+
+def article_create(*, user, title: str, body: str = "", kind: str = "how_to", audience: str = "internal",
+                   category=None, reason: str = "Created") -> Article:
+    """A new article, as a draft."""
+    item = Article(title=(title or "").strip(), body=body or "", kind=kind, audience=audience,
+                   category=category, created_by=user)
+    item.full_clean(exclude=["state"])
+    _save(item, user=user, reason=reason)
+    return item
+
+
+def item_save_edits(*, item: KnowledgeItem, user, changed: Iterable[str] = ()) -> KnowledgeItem:
+    """Save content edits made in a form; the history row names the fields that changed."""
+    changed = [name for name in changed if name != "state"]
+    if item.pk is None:
+        if hasattr(item, "created_by_id") and item.created_by_id is None:
+            item.created_by = user
+        reason = "Created"
+    else:
+        labels = [str(type(item)._meta.get_field(name).verbose_name) for name in changed]
+        reason = f"Edited: {', '.join(labels)}" if labels else "Edited"
+    _save(item, user=user, reason=reason)
+    return item
+
+
+def set_fix_status(*, known_error: KnownError, user, status: str, reason: str = "") -> KnownError:
+    """Move the permanent fix along; delivering it clears the recurrence flag."""
+    if status not in FixStatus.values:
+        raise WorkflowError(f"“{status}” is not a permanent-fix status.")
+    with transaction.atomic():
+        locked = KnownError.objects.select_for_update().get(pk=known_error.pk)
+        locked.fix_status = status
+        if status == FixStatus.FIXED:
+            locked.needs_permanent_fix = False
+        label = f"Permanent fix: {FixStatus(status).label}"
+        _save(locked, user=user, reason=f"{label}: {reason}" if reason else label)
+    return locked
+
+
+# --- Recurrence -------------------------------------------------------------------------------
+def recurrence_threshold() -> int:
+    return int(getattr(settings, "ITSM_RECURRENCE_THRESHOLD", 3))
+
+
+def recurrence_window() -> timedelta:
+    return timedelta(days=int(getattr(settings, "ITSM_RECURRENCE_WINDOW_DAYS", 30)))
+
+
+def recurrence_window_start(now: datetime | None = None) -> datetime:
+    """Count incidents linked at or after this moment when calling `flag_recurrence`."""
+    return (now or timezone.now()) - recurrence_window()
+
+
+def flag_recurrence(known_error: KnownError, recent_incident_count: int, *, user=None) -> bool:
+    """Record how many incidents were linked to the known error within the recurrence window, and
+    flag it for a permanent fix when that reaches the threshold. Returns the flag.
+
+    The caller (the incident app, which owns the link rows) counts; this decides. The flag is
+    sticky: it clears when the fix is delivered (`set_fix_status(..., FIXED)`), not when the
+    count drops, so a problem that was recurring is not forgotten after a quiet month."""
+    count = max(0, int(recent_incident_count))
+    with transaction.atomic():
+        locked = KnownError.objects.select_for_update().get(pk=known_error.pk)
+        newly_flagged = count >= recurrence_threshold() and not locked.needs_permanent_fix
+        if not newly_flagged and locked.recurrence_count == count:
+            return locked.needs_permanent_fix
+        locked.recurrence_count = count
+        if newly_flagged:
+            locked.needs_permanent_fix = True
+            locked.recurrence_flagged_at = timezone.now()
+            days = recurrence_window().days
+            _save(locked, user=user, reason=f"Recurring: {count} incidents in {days} days; needs a permanent fix")
+        else:
+            # The count alone is bookkeeping, not an event worth a history row.
+            locked.save_without_historical_record(update_fields=["recurrence_count", "updated_at"])
+    known_error.needs_permanent_fix = locked.needs_permanent_fix
+    known_error.recurrence_count = locked.recurrence_count
+    known_error.recurrence_flagged_at = locked.recurrence_flagged_at
+    return locked.needs_permanent_fix
+
+
+# --- Deflection -------------------------------------------------------------------------------
+def record_deflection(user, text: str, known_error: KnownError | None = None,
+                      article: Article | None = None) -> Deflection:
+    """Someone found their answer in the knowledge base instead of opening an incident."""
+    if (known_error is None) == (article is None):
+        raise ValueError("A deflection is credited to exactly one known error or one article.")
+    clean_text = (text or "").replace("\x00", "").strip()[:DEFLECTION_TEXT_LIMIT]
+    user = user if getattr(user, "is_authenticated", False) else None
+    return Deflection.objects.create(user=user, text=clean_text, known_error=known_error, article=article)

@@ -1,0 +1,39 @@
+import pytest
+
+from knowledge_base.matching import vocabulary
+
+
+@pytest.fixture(autouse=True)
+def _fresh_vocabulary():
+    # The per-process vocabulary cache outlives a test's rolled-back data; start each test clean.
+    vocabulary.clear()
+    yield
+    vocabulary.clear()
+
+
+@pytest.fixture
+def agent(db):
+    from .factories import DESK_AGENT, UserFactory
+
+    return UserFactory(username="kb-agent", role=DESK_AGENT)
+
+
+@pytest.fixture
+def resolver(db):
+    from .factories import RESOLVER, UserFactory
+
+    return UserFactory(username="kb-resolver", role=RESOLVER)
+
+
+@pytest.fixture
+def manager(db):
+    from .factories import INCIDENT_MANAGER, UserFactory
+
+    return UserFactory(username="kb-manager", role=INCIDENT_MANAGER)
+
+
+@pytest.fixture
+def end_user(db):
+    from .factories import UserFactory
+
+    return UserFactory(username="kb-end-user")
