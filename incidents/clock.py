@@ -277,7 +277,7 @@ def refresh(
             calendar = config.calendar(incident.sla_calendar_id)
             paused = sla.business_minutes_between(incident.clock_paused_at, now, calendar)
             if paused > 0:
-                if incident.respond_by:
+                if incident.respond_by and incident.responded_at is None:
                     incident.respond_by = sla.add_business_time(incident.respond_by, paused, calendar)
                 if incident.resolve_by:
                     incident.resolve_by = sla.add_business_time(incident.resolve_by, paused, calendar)
@@ -299,6 +299,8 @@ def refresh(
     if incident.resolved_at and incident.resolve_by and incident.resolved_at > incident.resolve_by:
         incident.resolution_breached = True
 
+    incident.at_risk_from = at_risk_from(incident, config) if state in OPEN_STATES else None
+
     if state in ACTIVE_STATES:
         if fired is None:
             fired = fired_keys([incident.pk]).get(incident.pk, set()) if incident.pk else set()
@@ -308,10 +310,24 @@ def refresh(
     return incident
 
 
+AT_RISK_PERCENT = 75
+
+
+def at_risk_from(incident: Incident, config: SlaConfig) -> datetime | None:
+    """When the target that matters now (response until responded, then resolution) is 75% used."""
+    if incident.responded_at is None and incident.respond_by and incident.response_target:
+        deadline, target = incident.respond_by, incident.response_target
+    elif incident.resolve_by and incident.resolution_target:
+        deadline, target = incident.resolve_by, incident.resolution_target
+    else:
+        return None
+    return sla.threshold_time(deadline, target, AT_RISK_PERCENT, config.calendar(incident.sla_calendar_id))
+
+
 CLOCK_FIELDS = [
     "respond_by", "resolve_by", "response_breached", "resolution_breached", "sla_priority", "sla_cycle",
     "response_target", "resolution_target", "sla_calendar", "clock_paused_at", "unassigned_since",
-    "last_update_at", "update_due_at", "auto_close_at", "next_due_at",
+    "last_update_at", "update_due_at", "auto_close_at", "next_due_at", "at_risk_from",
 ]
 
 

@@ -221,6 +221,8 @@ class Incident(ConcurrentTransitionMixin, IncidentStateMachine):
     update_due_at = models.DateTimeField("stakeholder update due", null=True, blank=True, editable=False)
     auto_close_at = models.DateTimeField("closes automatically at", null=True, blank=True, editable=False)
     next_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the current target (response, then resolution) enters its last quarter: "at risk".
+    at_risk_from = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = IncidentQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at", "version"])
