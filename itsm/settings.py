@@ -152,7 +152,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = env("TIME_ZONE", "UTC")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # The SLA clock: escalations, breaches, auto-close and unacknowledged pages, every minute.
+    "sla-sweep": {"task": "incidents.tasks.sla_sweep", "schedule": 60.0, "options": {"expires": 55}},
+}
 
 # --- Caches -------------------------------------------------------------------------------------
 if REDIS_URL:
@@ -207,6 +210,12 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Service Desk <servicedesk@localhost>")
 # Absolute base of links in e-mails ("http://127.0.0.1:8000" for make run).
 ITSM_BASE_URL = env("ITSM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- SLA clock and paging (docs/sla.md) -----------------------------------------------------------
+# Where pages are POSTed as JSON (a paging or chat service); empty: pages go by e-mail only.
+ITSM_PAGING_WEBHOOK_URL = env("ITSM_PAGING_WEBHOOK_URL")
+# A resolved incident closes itself after this many business days without a reply from the reporter.
+ITSM_AUTO_CLOSE_BUSINESS_DAYS = env_int("ITSM_AUTO_CLOSE_BUSINESS_DAYS", 3)
 
 # --- Security (production values come from the environment) -------------------------------------
 ITSM_PRODUCTION = env_bool("ITSM_PRODUCTION", False)
