@@ -147,17 +147,16 @@ def review_start(*, incident: Incident, user, owner=None) -> PostIncidentReview:
 
 # --- The close gate -----------------------------------------------------------------------------
 def review_close_gate(incident: Incident) -> str | None:
-    """Registered with incidents.workflow: a P1/P2 incident stays open until its review is published."""
+    """Registered with incidents.workflow: an incident whose required P1/P2 review exists stays open
+    until that review is published (ITSM_REVIEW_BLOCKS_CLOSE, default on).
+
+    An incident whose review has not been created yet (the task runs seconds after the resolve)
+    is not held: the gate must not depend on a worker being up. Closing asks for the review again,
+    so a required review is never lost, only not waited for."""
     if not getattr(settings, "ITSM_REVIEW_BLOCKS_CLOSE", True):
         return None
     review = PostIncidentReview.objects.filter(incident_id=incident.pk).only("pk", "state", "trigger", "required").first()
-    if review is None:
-        if incident.priority in REVIEW_PRIORITIES:
-            # The creating task may not have run yet (or failed): the gate must not depend on it.
-            return (f"{incident.reference} needs a post-incident review published before it can be closed; "
-                    "none has been started yet.")
-        return None
-    if review.blocks_close and review.state != ReviewState.PUBLISHED:
+    if review is not None and review.blocks_close and review.state != ReviewState.PUBLISHED:
         return f"{incident.reference} needs its post-incident review ({review.reference}) published before it can be closed."
     return None
 
@@ -197,7 +196,7 @@ def _label(model: type[models.Model], name: str) -> str:
 def _refusal(obj, name: str, label: str) -> str:
     t = getattr(type(obj), name)._django_fsm.get_transition(obj.state)
     if t is None:
-        return f"A {obj._meta.verbose_name} that is {obj.get_state_display().lower()} cannot be “{label.lower()}”."
+        return f"“{label}” is not possible while the {obj._meta.verbose_name} is in state “{obj.get_state_display()}”."
     failed = [getattr(c, "refusal", c.__name__) for c in t.conditions if not c(obj)]
     return " ".join(failed) or f"“{label}” is not possible now."
 

@@ -17,8 +17,8 @@ Figures (all measured from `opened_at`, wall-clock, including time on hold):
   resolution code "workaround applied" or "resolved by known error" (the service was restored, the
   cause not yet removed); None when no workaround was recorded;
 - time to resolve: until `resolved_at` (the last resolution, if the incident was reopened);
-- SLA: "met" or "breached" from the incident's `resolve_by` deadline or breach marker when the
-  incident has them; "unknown" while incidents carry no SLA fields;
+- SLA: "breached" when the incident's clock marked the resolution breached or it was resolved after
+  `resolve_by`, "met" when resolved by then, "unknown" when no SLA clock ran on it;
 - affected: the incident plus its child incidents, and their distinct reporters.
 """
 
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 WORKAROUND_EVENT_KINDS = frozenset({"workaround_applied", "known_error_linked"})
 WORKAROUND_RESOLUTIONS = frozenset({ResolutionCode.WORKAROUND, ResolutionCode.KNOWN_ERROR})
 SKIPPED_KINDS = frozenset({EventKind.ATTACHMENT})
+KIND_LABELS = dict(EventKind.choices)
 
 TRANSITION_TEXT = {
     "triage": "Triaged",
@@ -80,8 +81,9 @@ def entry_text(event: IncidentEvent) -> str:
     if kind == EventKind.COMMENT:
         by_reporter = event.actor_id is not None and event.actor_id == event.incident.reporter_id
         return _with_message("Reporter replied" if by_reporter else "Public update", event.message)
-    # A kind this module does not know yet: say what it was and what it said.
-    return _with_message(str(kind).replace("_", " ").capitalize(), event.message)
+    # Any other kind (escalations, pages, SLA warnings, kinds added later): its label and its message.
+    label = KIND_LABELS.get(kind) or str(kind).replace("_", " ").capitalize()
+    return _with_message(label, event.message)
 
 
 def draft(review: PostIncidentReview) -> int:
@@ -130,15 +132,11 @@ def _workaround_at(incident: Incident) -> datetime | None:
 
 
 def sla_outcome(incident: Incident) -> str:
-    """"met", "breached" or "unknown". Incidents have no SLA fields yet; this reads them by name so
-    that it starts answering when `resolve_by` / a breach marker appear, and says "unknown" until then."""
-    for marker in ("resolve_breached_at", "sla_breached_at", "breached_at"):
-        if getattr(incident, marker, None):
-            return "breached"
-    for flag in ("resolve_breached", "sla_breached", "is_breached"):
-        value = getattr(incident, flag, None)
-        if isinstance(value, bool) and value:
-            return "breached"
+    """"met", "breached" or "unknown", from the incident's SLA clock: its breach marker, or its
+    resolution against `resolve_by`. Read by name, so that an incident without a clock (no policy
+    applied) answers "unknown" rather than failing."""
+    if getattr(incident, "resolution_breached", False) is True:
+        return "breached"
     resolve_by = getattr(incident, "resolve_by", None)
     if resolve_by is None or incident.resolved_at is None:
         return "unknown"
