@@ -16,7 +16,7 @@ import urllib.request
 from django.conf import settings
 from django.core import signing
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -103,12 +103,27 @@ def post_webhook(url: str, payload: dict, *, key: str, timeout: float = 10.0) ->
         return response.status
 
 
+class PageBusy(Exception):
+    """Another worker holds the page row (sending it, or died holding it): try again shortly."""
+
+
+def _locked(page_id: int) -> Page | None:
+    try:
+        return (Page.objects.select_for_update(nowait=True, of=("self",))
+                .select_related("incident__team", "user").filter(pk=page_id).first())
+    except DatabaseError as exc:
+        raise PageBusy(f"page {page_id} is locked by another worker") from exc
+
+
 def send_page(page_id: int) -> dict[str, bool]:
-    """Send one page by e-mail and webhook; each at most once once it has succeeded."""
+    """Send one page by e-mail and webhook; each at most once once it has succeeded.
+
+    Raises PageBusy when another worker holds the row: the task retries, rather than assume that
+    the other one will finish (it may be a worker that died mid-send).
+    """
     sent = {"email": False, "webhook": False}
     with transaction.atomic():
-        page = (Page.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("incident__team", "user").filter(pk=page_id).first())
+        page = _locked(page_id)
         if page is None or page.email_sent_at is not None:
             pass
         elif page.user.email:
@@ -127,8 +142,7 @@ def send_page(page_id: int) -> dict[str, bool]:
         return sent
     error = None
     with transaction.atomic():
-        page = (Page.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("incident__team", "user").filter(pk=page_id).first())
+        page = _locked(page_id)
         if page is None or page.webhook_sent_at is not None:
             return sent
         try:

@@ -9,6 +9,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from . import notifications
+from .paging import PageBusy
 
 
 @shared_task(
@@ -61,10 +62,10 @@ def deliver_sla_notices(event_ids: list[int]) -> int:
 
 @shared_task(
     acks_late=True,
-    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError, URLError),
-    max_retries=5,
-    retry_backoff=True,
-    retry_backoff_max=300,
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError, URLError, PageBusy),
+    max_retries=8,
+    retry_backoff=5,
+    retry_backoff_max=120,
     soft_time_limit=60,
     time_limit=90,
 )
