@@ -1,0 +1,27 @@
+"""The overdue-action sweep is on the beat schedule, and the database scheduler picks it up."""
+
+import pytest
+from celery import current_app
+from django_celery_beat.models import PeriodicTask
+from django_celery_beat.schedulers import DatabaseScheduler
+
+from reviews import tasks
+from reviews.apps import BEAT_SCHEDULE
+
+ENTRY = "reviews.remind-overdue-action-items"
+
+
+def test_the_reminder_sweep_is_on_the_beat_schedule_next_to_the_settings_entries(settings):
+    schedule = current_app.conf.beat_schedule
+    assert schedule[ENTRY]["task"] == "reviews.tasks.remind_overdue_action_items"
+    assert set(settings.CELERY_BEAT_SCHEDULE) <= set(schedule), "entries from settings are kept"
+    assert ENTRY in BEAT_SCHEDULE
+    assert tasks.remind_overdue_action_items.name == schedule[ENTRY]["task"]
+
+
+@pytest.mark.django_db
+def test_the_database_scheduler_syncs_the_reminder_sweep_into_its_table():
+    DatabaseScheduler(app=current_app)
+    task = PeriodicTask.objects.get(name=ENTRY)
+    assert task.task == "reviews.tasks.remind_overdue_action_items"
+    assert task.crontab is not None and task.crontab.hour == "8-18" and task.crontab.minute == "0"
