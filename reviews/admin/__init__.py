@@ -1,0 +1,6 @@
+"""Admin registrations for reviews (imported by the admin's autodiscovery)."""
+
+from .action_items import ActionItemAdmin
+from .reviews import PostIncidentReviewAdmin
+
+__all__ = ["ActionItemAdmin", "PostIncidentReviewAdmin"]
