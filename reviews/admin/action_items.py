@@ -6,6 +6,7 @@ Desk agents and resolvers see the items of reviews they may see, and change only
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -32,6 +33,7 @@ class ActionItemAdmin(TransitionButtonsMixin, RecordHistoryAdmin):
     fields = ("review", "description", "owner", "team", "due_date", "priority", "link_url", "state",
               "wont_do_reason", "created_at", "completed_at")
     readonly_fields = ("state", "wont_do_reason", "created_at", "completed_at")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @staticmethod
     def run_transition(obj, user, name, reason):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -40,7 +41,7 @@ class TimelineEntryInline(admin.TabularInline):
     extra = 0
     # Entries are struck, not deleted: the timeline keeps its corrections visible.
     can_delete = False
-    formfield_overrides = {TimelineEntry._meta.get_field("text"): {"widget": forms.Textarea(attrs={"rows": 2, "cols": 70})}}
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 70})}}
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
@@ -62,7 +63,10 @@ class ActionItemInline(admin.TabularInline):
     raw_id_fields = ("owner",)
     extra = 0
     show_change_link = True
-    formfield_overrides = {ActionItem._meta.get_field("description"): {"widget": forms.Textarea(attrs={"rows": 2, "cols": 50})}}
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 50})},
+        models.URLField: {"assume_scheme": "https"},
+    }
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("owner", "team")
