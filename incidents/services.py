@@ -257,6 +257,31 @@ def transition(*, incident: Incident | int, user, name: str, reason: str = "", *
     return locked
 
 
+def confirm_fix(*, incident: Incident | int, user, reason: str = "") -> tuple[Incident, bool]:
+    """The reporter says the fix works. Returns (incident, closed).
+
+    Usually that closes the incident. When a close gate holds it open (a required post-incident
+    review), the confirmation is recorded instead, so the reporter is not asked again and the
+    incident closes once the gate opens (auto-close, or the desk).
+    """
+    try:
+        return transition(incident=incident, user=user, name="close", reason=reason), True
+    except WorkflowError:
+        pk = incident.pk if isinstance(incident, Incident) else incident
+        with transaction.atomic():
+            locked = Incident.objects.select_for_update().get(pk=pk)
+            gated = locked.state == State.RESOLVED and close_refusal(locked) is not None
+            if not gated or locked.reporter_id != user.pk:
+                raise
+            if not locked.events.filter(transition="confirm").exists():
+                record_event(
+                    locked, kind=EventKind.TRANSITION, actor=user, transition="confirm",
+                    from_state=locked.state, to_state=locked.state, public=True, notify=False,
+                    message=reason or "The reporter confirmed that the fix works.",
+                )
+        return locked, False
+
+
 def incident_create(
     *,
     reporter,

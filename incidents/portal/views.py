@@ -44,6 +44,11 @@ ACTION_DONE = {
     "reopen": "{ref} is open again; the people working on it have been told.",
     "cancel": "You withdrew {ref}.",
 }
+# The reporter confirmed, but the incident stays resolved until a review or similar gate is done.
+CONFIRMED_PENDING = (
+    "Thank you for confirming that the fix works. {ref} stays resolved while the service desk "
+    "finishes its follow-up, then closes by itself; there is nothing more you need to do."
+)
 ACTION_NEXT_STEP = {
     "close": "Confirm that the problem is fixed.",
     "reopen": "Tell us that the problem is still there.",
@@ -277,13 +282,19 @@ def incident_action(request: HttpRequest, reference: str, action: str) -> HttpRe
     form = ReporterActionForm(request.POST, action=action)
     if not form.is_valid():
         return _render_detail(request, incident, action_form=form, status=400)
+    reason = form.cleaned_data["reason"]
     try:
-        incident = services.transition(
-            incident=incident.pk, user=request.user, name=action, reason=form.cleaned_data["reason"]
-        )
+        if action == "close":
+            incident, closed = services.confirm_fix(incident=incident.pk, user=request.user, reason=reason)
+        else:
+            incident, closed = services.transition(incident=incident.pk, user=request.user, name=action,
+                                                   reason=reason), True
     except services.WorkflowError as exc:
         incident.refresh_from_db()
         return _render_detail(request, incident, action_form=form, refusal=exc.message, status=409)
+    if not closed:
+        messages.success(request, CONFIRMED_PENDING.format(ref=incident.reference))
+        return redirect("portal:incident_detail", reference=incident.reference)
     messages.success(request, ACTION_DONE[action].format(ref=incident.reference))
     return redirect("portal:incident_detail", reference=incident.reference)
 

@@ -345,7 +345,9 @@ def test_refused_reopen_says_why_and_keeps_what_the_user_typed(
     assert "The fan is loud again." in page
 
 
-def test_refused_close_shows_the_reason_on_the_page(signed_in, reporter, agent, resolver, network_category):
+def test_confirming_a_fix_while_a_close_gate_holds_records_the_confirmation(
+    signed_in, reporter, agent, resolver, network_category
+):
     incident = resolved_incident(reporter, agent, resolver, network_category)
 
     def review_pending(incident):
@@ -353,14 +355,17 @@ def test_refused_close_shows_the_reason_on_the_page(signed_in, reporter, agent, 
 
     CLOSE_GATES.append(review_pending)
     try:
-        response = signed_in.post(action_url(incident, "close"))
+        response = signed_in.post(action_url(incident, "close"), follow=True)
+        again = signed_in.post(action_url(incident, "close"), follow=True)
     finally:
         CLOSE_GATES.remove(review_pending)
 
     incident.refresh_from_db()
-    assert response.status_code == 409
+    assert response.status_code == again.status_code == 200
     assert incident.state == State.RESOLVED
-    assert "A post-incident review must be completed first." in response.content.decode()
+    assert "stays resolved" in response.content.decode()
+    confirmations = incident.events.filter(transition="confirm", actor=reporter, public=True)
+    assert confirmations.count() == 1, "confirming twice records it once"
 
 
 def test_close_on_an_incident_that_is_not_resolved_is_refused_not_ignored(signed_in, reporter):
