@@ -129,7 +129,9 @@ def markdown(review: PostIncidentReview) -> str:
     if review.proposed_known_error_title:
         lines += [
             "## Proposed known error", "",
-            f"**{_text(review.proposed_known_error_title)}**", "",
+            f"**{_text(review.proposed_known_error_title)}**"
+            + (f" (knowledge base: {review.known_error.get_state_display().lower()})" if review.known_error_id else ""),
+            "",
             "Symptoms: " + (_text(review.proposed_known_error_symptoms) or "—"), "",
             "Workaround: " + (_text(review.proposed_known_error_workaround) or "—"), "",
         ]

@@ -49,6 +49,11 @@ class PostIncidentReview(ConcurrentTransitionMixin, ReviewStateMachine):
     proposed_known_error_symptoms = models.TextField(blank=True)
     proposed_known_error_workaround = models.TextField(blank=True)
     known_error_proposed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The draft the proposal created in the knowledge base (which does not know about reviews).
+    known_error = models.ForeignKey(
+        "knowledge_base.KnownError", on_delete=models.SET_NULL, null=True, blank=True, editable=False,
+        related_name="proposing_reviews",
+    )
 
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     submitted_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -279,19 +279,40 @@ def timeline_redraft(*, review: PostIncidentReview, user) -> int:
 
 # --- Proposing a known error --------------------------------------------------------------------
 def propose_known_error(*, review: PostIncidentReview, user, title: str, symptoms: str, workaround: str = "") -> str:
-    """Record the review's proposal of a known error. Returns a sentence saying where it went."""
-    if not may_edit_review(review, user) and not roles.is_incident_manager(user):
+    """Create a draft known error in the knowledge base from the review, and link it to the review
+    (and through it to the incident). Returns the sentence to show."""
+    from django.core.exceptions import ValidationError
+
+    from knowledge_base import services as kb_services
+
+    if not (may_edit_review(review, user) or roles.is_incident_manager(user)):
         raise WorkflowError(f"You may not propose a known error from {review.reference}.")
+    if not user.has_perm("knowledge_base.add_knownerror"):
+        raise WorkflowError("You may not add known errors to the knowledge base.")
     title, symptoms, workaround = (title or "").strip(), (symptoms or "").strip(), (workaround or "").strip()
     if not title or not symptoms:
         raise WorkflowError("A known error needs a title and its symptoms.")
     with transaction.atomic():
-        locked = PostIncidentReview.objects.select_for_update().get(pk=review.pk)
-        locked.proposed_known_error_title = title[:200]
+        locked = PostIncidentReview.objects.select_for_update().select_related("incident__service").get(pk=review.pk)
+        if locked.known_error_id is not None:
+            raise WorkflowError(f"{locked.reference} already proposed the known error “{locked.known_error}”.")
+        incident = locked.incident
+        try:
+            known_error = kb_services.known_error_create(
+                user=user, title=title, symptoms=symptoms, workaround=workaround, root_cause=locked.root_cause,
+                affected_service=incident.service.name if incident.service_id else "",
+                reason=f"Proposed by {locked.reference} ({incident.reference})",
+            )
+        except ValidationError as invalid:
+            raise WorkflowError(" ".join(invalid.messages)) from None
+        except kb_services.WorkflowError as refused:
+            raise WorkflowError(refused.message) from None
+        locked.known_error = known_error
+        locked.proposed_known_error_title = known_error.title
         locked.proposed_known_error_symptoms = symptoms
         locked.proposed_known_error_workaround = workaround
         locked.known_error_proposed_at = timezone.now()
         locked._history_user = user
         locked._change_reason = "Proposed a known error"
         locked.save()
-    return f"The known error “{title}” is proposed on {review.reference}."
+    return f"The known error “{known_error.title}” is in the knowledge base as a draft, linked to {locked.reference}."

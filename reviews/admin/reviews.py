@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
@@ -120,10 +120,10 @@ class PostIncidentReviewAdmin(TransitionButtonsMixin, RecordHistoryAdmin):
         ("What happened", {"fields": ("summary", "customer_impact", "root_cause", "contributing_factors")}),
         ("Learning", {"fields": ("what_went_well", "what_went_poorly", "lessons_learned", "no_action_reason")}),
         ("Proposed known error", {"classes": ("collapse",), "fields": (
-            "proposed_known_error_title", "proposed_known_error_symptoms", "proposed_known_error_workaround",
-            "known_error_proposed_at")}),
+            "known_error_link", "proposed_known_error_title", "proposed_known_error_symptoms",
+            "proposed_known_error_workaround", "known_error_proposed_at")}),
     )
-    readonly_fields = ("incident", "state", "trigger", "figures_panel", "proposed_known_error_title",
+    readonly_fields = ("incident", "state", "trigger", "figures_panel", "known_error_link", "proposed_known_error_title",
                        "proposed_known_error_symptoms", "proposed_known_error_workaround", "known_error_proposed_at")
 
     @staticmethod
@@ -166,6 +166,16 @@ class PostIncidentReviewAdmin(TransitionButtonsMixin, RecordHistoryAdmin):
             return "—"
         rows = exports.ReviewDocument(obj, figures(obj), [], []).figure_rows
         return format_html("<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
+
+    @admin.display(description="known error")
+    def known_error_link(self, obj: PostIncidentReview) -> str:
+        if obj.known_error_id is None:
+            return "—"
+        try:
+            url = reverse("admin:knowledge_base_knownerror_change", args=[obj.known_error_id])
+        except NoReverseMatch:
+            return str(obj.known_error)
+        return format_html('<a href="{}">{}</a> ({})', url, obj.known_error, obj.known_error.get_state_display())
 
     # --- permissions ----------------------------------------------------------------------------
     def has_view_permission(self, request, obj=None) -> bool:
