@@ -228,13 +228,14 @@ def transition(*, incident: Incident | int, user, name: str, reason: str = "", *
                 "someone else changed it since you loaded it."
             )
         meta = _transition_meta(locked, name)
+        if name == "claim" and locked.assignee_id not in (None, user.pk):
+            # Said first: the loser of a claim race wants to know who has it, not its new state.
+            raise WorkflowError(f"{locked.reference} is already assigned to {locked.assignee}.")
         t = meta.get_transition(locked.state)
         if t is None:
             raise WorkflowError(_refusal(locked, name))
         if not t.has_perm(locked, user):
             raise WorkflowError(f"You may not “{_label_of(name)}” {locked.reference}.")
-        if name == "claim" and locked.assignee_id not in (None, user.pk):
-            raise WorkflowError(f"{locked.reference} is already assigned to {locked.assignee}.")
         from_state = locked.state
         _apply_inputs(locked, name, user, reason, inputs)
         try:
@@ -363,8 +364,13 @@ def comment_add(*, incident: Incident, author, body: str, public: bool, files: I
 def incident_save_edits(*, incident: Incident, user, changed: Iterable[str]) -> Incident:
     """Save field edits made in a form (the admin change form). `incident` carries the edits."""
     changed = set(changed)
-    if not roles.can_work_on(user, incident):
+    stored_team_id = Incident.objects.filter(pk=incident.pk).values_list("team_id", flat=True).first()
+    if not roles.can_work_on(user, Incident(pk=incident.pk, team_id=stored_team_id)):
         raise WorkflowError(f"You may not edit {incident.reference}.")
+    if "team" in changed and not (roles.is_desk_agent(user) or roles.is_incident_manager(user)):
+        raise WorkflowError("To hand the incident to another team, use “Route to team”.")
+    if "assignee" in changed and incident.assignee is not None and not roles.can_work_on(incident.assignee, incident):
+        raise WorkflowError(f"{incident.assignee} cannot work on incidents of {incident.team or 'this team'}.")
     if changed & {"impact", "urgency", "category"}:
         incident.apply_classification()
     reason = "Edited " + ", ".join(sorted(changed)) if changed else "Edited"

@@ -170,7 +170,9 @@ def test_resolver_moving_an_incident_out_of_their_team_by_editing_is_refused_by_
     data.update(team=platform_team.pk, summary="Not ours")
     response = client.post(change_url(incident), data)
     assert response.status_code == 200
-    assert response.context["adminform"].form.non_field_errors() == [f"You may not edit {incident.reference}."]
+    assert response.context["adminform"].form.non_field_errors() == [
+        "To hand the incident to another team, use “Route to team”."
+    ]
     assert 'value="Not ours"' in response.content.decode()
     saved = Incident.objects.get(pk=incident.pk)
     assert (saved.team.slug, saved.summary) == ("network", "VPN drops every ten minutes")

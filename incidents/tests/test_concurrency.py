@@ -42,7 +42,7 @@ def test_two_agents_claiming_one_incident_exactly_one_wins(require_postgres, rep
 
     assert sorted(outcomes.values()).count("won") == 1, outcomes
     loser_message = next(m for m in outcomes.values() if m != "won")
-    assert "not possible" in loser_message or "already" in loser_message
+    assert "is already assigned to" in loser_message
     incident.refresh_from_db()
     assert incident.state == State.IN_PROGRESS
     assert incident.assignee.username == next(u for u, m in outcomes.items() if m == "won")
@@ -59,3 +59,18 @@ def test_a_save_from_a_stale_copy_cannot_undo_a_transition(reporter, resolver, m
         services.incident_save_edits(incident=stale, user=manager, changed=["summary"])
     incident.refresh_from_db()
     assert incident.state == State.IN_PROGRESS and incident.summary != "edited on an old screen"
+
+
+def test_an_edit_cannot_assign_someone_outside_the_team(reporter, agent, other_resolver, network_category):
+    incident = make_incident(reporter=reporter, category=network_category)
+    incident.assignee = other_resolver
+    with pytest.raises(WorkflowError, match="cannot work on incidents of Network"):
+        services.incident_save_edits(incident=incident, user=agent, changed=["assignee"])
+
+
+def test_a_resolver_hands_over_by_routing_not_by_editing_the_team(reporter, resolver, platform_team,
+                                                                   network_category):
+    incident = make_incident(reporter=reporter, category=network_category)
+    incident.team = platform_team
+    with pytest.raises(WorkflowError, match="Route to team"):
+        services.incident_save_edits(incident=incident, user=resolver, changed=["team"])
