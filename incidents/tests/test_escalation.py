@@ -228,3 +228,16 @@ def test_sweep_query_count_grows_with_due_incidents_not_open_ones(
     at_thousand = counted(1000)
     assert Incident.objects.open().count() >= 1000
     assert at_ten == at_thousand
+
+
+def test_naive_loop_for_the_benchmark_fires_the_same_escalations(clock, reporter, network_category, manager):
+    only_rules("P1/P2 unassigned for 15 minutes", "75% of response target")
+    incidents = [open_incident(p, reporter=reporter, category=network_category) for p in (1, 2, 3, 4)]
+    clock.shift(timedelta(hours=3))
+    naive = escalation.naive_sweep()
+    by_naive = sorted(Escalation.objects.values_list("incident_id", "key"))
+    Escalation.objects.all().delete()
+    Incident.objects.filter(pk__in=[i.pk for i in incidents]).update(next_due_at=MONDAY_10)
+    indexed = escalation.sweep()
+    assert sorted(Escalation.objects.values_list("incident_id", "key")) == by_naive
+    assert (naive.escalations, naive.breaches) == (indexed.escalations, indexed.breaches) == (5, 2)
