@@ -25,6 +25,10 @@ WEIGHTS = [0.1, 0.2, 0.4, 1.0]
 TRIGRAM_WEIGHT = 0.5
 TRIGRAM_MAX_WORDS = 8
 MAX_QUERY_TERMS = 20
+# Rows the selecting terms may match (by their document counts). Small enough that the planner
+# reads them through the GIN index instead of scanning the table.
+CANDIDATE_BUDGET = 500
+RERANK = 50
 
 
 def _load_vocabulary(cursor) -> Vocabulary:
@@ -52,8 +56,9 @@ def _lexemes(cursor, words: list[str]) -> dict[str, list[str]]:
     return dict(cursor.fetchall())
 
 
-def weighted_lexemes(words: list[str], cursor, alias: str) -> dict[str, float]:
-    """Index terms to search for, with weight x idf, the most telling first."""
+def weighted_lexemes(words: list[str], cursor, alias: str) -> tuple[dict[str, float], list[str]]:
+    """Index terms to rank by, with weight x idf, the most telling first; and those that select
+    the candidate rows."""
     terms = plan.expand(words)
     stems = _lexemes(cursor, [t.text for t in terms])
     vocab = vocabulary.get(f"{alias}:postgresql", lambda: _load_vocabulary(cursor))
@@ -69,36 +74,56 @@ def weighted_lexemes(words: list[str], cursor, alias: str) -> dict[str, float]:
             df = frequency.get(lexeme, 0)
             if df:
                 weights[lexeme] = max(weights.get(lexeme, 0.0), term.weight * vocab.idf(df))
-    best = sorted(weights.items(), key=lambda item: -item[1])[:MAX_QUERY_TERMS]
-    return dict(best)
+    ranked = sorted(weights.items(), key=lambda item: -item[1])[:MAX_QUERY_TERMS]
+    # The rarest terms select the candidates, up to a budget of rows; the common ones only
+    # help to order them. Without this, "window" or "users" would send every row to ts_rank.
+    selecting, rows = [], 0
+    for lexeme, _ in sorted(ranked, key=lambda item: frequency[item[0]]):
+        if selecting and rows + frequency[lexeme] > CANDIDATE_BUDGET:
+            break
+        selecting.append(lexeme)
+        rows += frequency[lexeme]
+    return dict(ranked), selecting
 
 
-def _ranked(cursor, table: str, text_field: str, filters: str, lexemes: dict[str, float],
+def _ranked(cursor, table: str, text_field: str, filters: str, lexemes: dict[str, float], selecting: list[str],
             short_text: str | None, limit: int) -> list[tuple]:
+    if not selecting:
+        return []
     # Placeholders are generated per term; every value, lexemes included, is a bound parameter.
     # 'simple' keeps the index terms as they are: they are stemmed already.
     term_sql = "plainto_tsquery('simple', %s)"
-    rank_parts, rank_params, any_parts, any_params = [], [], [], []
+    rank_sql, rank_params = [], []
     for lexeme, weight in lexemes.items():
-        rank_parts.append(f"%s * ts_rank(%s::float4[], t.search_vector, {term_sql})")
+        rank_sql.append(f"%s * ts_rank(%s::float4[], t.search_vector, {term_sql})")
         rank_params += [weight, WEIGHTS, lexeme]
-        any_parts.append(term_sql)
-        any_params.append(lexeme)
-    conditions, condition_params = [], []
-    if any_parts:
-        conditions.append(f"t.search_vector @@ ({' || '.join(any_parts)})")
-        condition_params += any_params
+    # The inner query ranks the full-text candidates; the outer one adds the trigram similarity
+    # of the title for short texts, computed on RERANK rows only (it is the costly part).
+    similarity_sql, similarity_params = "0", []
     if short_text:
-        rank_parts.append("%s * word_similarity(%s, t.title)")
-        rank_params += [TRIGRAM_WEIGHT, short_text]
-        conditions.append("%s <%% t.title")
-        condition_params.append(short_text)
+        similarity_sql, similarity_params = "%s * word_similarity(%s, c.title)", [TRIGRAM_WEIGHT, short_text]
     cursor.execute(
-        f"""SELECT t.id, t.title, t.{text_field}, {' + '.join(rank_parts)} AS score
+        f"""SELECT c.id, c.title, c.excerpt, c.score + {similarity_sql} AS score FROM (
+                SELECT t.id, t.title, t.{text_field} AS excerpt, {' + '.join(rank_sql)} AS score
+                FROM {table} t
+                WHERE t.state = %s {filters}
+                  AND t.search_vector @@ ({' || '.join([term_sql] * len(selecting))})
+                ORDER BY score DESC, t.id LIMIT %s
+            ) c
+            ORDER BY score DESC, c.id LIMIT %s""",
+        [*similarity_params, *rank_params, State.PUBLISHED.value, *selecting, max(RERANK, limit), limit],
+    )
+    return cursor.fetchall()
+
+
+def _similar_titles(cursor, table: str, text_field: str, filters: str, short_text: str, limit: int) -> list[tuple]:
+    """When no word matched: titles that look like the text (pg_trgm, through its GIN index)."""
+    cursor.execute(
+        f"""SELECT t.id, t.title, t.{text_field}, %s * word_similarity(%s, t.title) AS score
             FROM {table} t
-            WHERE t.state = %s {filters} AND ({' OR '.join(conditions)})
+            WHERE t.state = %s {filters} AND %s <%% t.title
             ORDER BY score DESC, t.id LIMIT %s""",
-        [*rank_params, State.PUBLISHED.value, *condition_params, limit],
+        [TRIGRAM_WEIGHT, short_text, State.PUBLISHED.value, short_text, limit],
     )
     return cursor.fetchall()
 
@@ -107,13 +132,20 @@ def suggest(words: list[str], *, limit: int, public_only: bool):
     alias = router.db_for_read(KnownError)
     short_text = " ".join(words) if len(words) <= TRIGRAM_MAX_WORDS else None
     with connections[alias].cursor() as cursor:
-        lexemes = weighted_lexemes(words, cursor, alias)
+        lexemes, selecting = weighted_lexemes(words, cursor, alias)
         if not lexemes and not short_text:
             return []
         ke_filter = "AND t.public" if public_only else ""
         article_filter = f"AND t.audience = '{Audience.PUBLIC.value}'" if public_only else ""
-        found = [results.known_error(*row) for row in _ranked(
-            cursor, KnownError._meta.db_table, "workaround", ke_filter, lexemes, short_text, limit)]
-        found += [results.article(*row) for row in _ranked(
-            cursor, Article._meta.db_table, "body", article_filter, lexemes, short_text, limit)]
+        sources = [(KnownError, "workaround", ke_filter, results.known_error),
+                   (Article, "body", article_filter, results.article)]
+        found = []
+        for model, text_field, filters, make in sources:
+            table = model._meta.db_table
+            rows = _ranked(cursor, table, text_field, filters, lexemes, selecting, short_text, limit)
+            found += [make(*row) for row in rows]
+        if not found and short_text:
+            for model, text_field, filters, make in sources:
+                rows = _similar_titles(cursor, model._meta.db_table, text_field, filters, short_text, limit)
+                found += [make(*row) for row in rows]
     return results.best(found, limit)

@@ -18,6 +18,8 @@ from .vocabulary import Vocabulary
 KNOWN_ERROR_WEIGHTS = (10.0, 4.0, 2.0, 1.0)
 ARTICLE_WEIGHTS = (10.0, 4.0)
 TABLES = ("kb_knownerror_fts", "kb_article_fts")
+COMMON_SHARE = 5  # a term in more than 1/5 of the known errors is common
+MIN_COMMON = 20
 
 
 def match_expression(terms: list[str]) -> str:
@@ -35,28 +37,36 @@ def _load_vocabulary(cursor) -> Vocabulary:
     return Vocabulary(cursor.fetchone()[0], frequency)
 
 
-def _known(cursor, words: list[str]) -> set[str]:
-    """Which of the words match something (in their stemmed form, as FTS5 sees them)."""
-    if not words:
-        return set()
-    exists = " OR ".join(f"EXISTS (SELECT 1 FROM {table} WHERE {table} MATCH %s)" for table in TABLES)
+def _frequencies(cursor, terms: list[str]) -> tuple[dict[str, int], int]:
+    """How many known errors or articles contain each term, counted up to a cap, and the cap.
+
+    A term in more than a fifth of the known errors ("users", "error") barely changes a ranking
+    but makes bm25 score nearly every row; counting stops at the cap so this stays cheap."""
+    cursor.execute("SELECT count(*) FROM knowledge_base_knownerror WHERE state = %s", [State.PUBLISHED])
+    cap = max(cursor.fetchone()[0] // COMMON_SHARE, MIN_COMMON)
+    count = "(SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH %s LIMIT %s))"
+    per_term = " + ".join(count.format(table=table) for table in TABLES)
     cursor.execute(
-        " UNION ALL ".join(f"SELECT %s, {exists}" for _ in words),
-        [param for word in words for param in (word, *[f'"{word}"'] * len(TABLES))],
+        " UNION ALL ".join(f"SELECT %s, {per_term}" for _ in terms),
+        [param for term in terms for param in (term, *[f'"{term}"', cap] * len(TABLES))],
     )
-    return {word for word, found in cursor.fetchall() if found}
+    return dict(cursor.fetchall()), cap
 
 
 def suggest(words: list[str], *, limit: int, public_only: bool):
-    terms = plan.expand(words)
     alias = router.db_for_read(KnownError)
     with connections[alias].cursor() as cursor:
-        correctable = [w for w in words if len(w) >= plan.MIN_CORRECTABLE and w.isalpha()]
-        known = _known(cursor, correctable)
-        if len(known) < len(correctable):
+        terms = [t.text for t in plan.expand(words)]
+        frequency, cap = _frequencies(cursor, terms)
+        if any(not frequency[w] for w in words):
             vocab = vocabulary.get(f"{alias}:sqlite", lambda: _load_vocabulary(cursor))
-            terms += plan.corrections(correctable, known.__contains__, vocab)
-        expression = match_expression(list(dict.fromkeys(t.text for t in terms)))
+            terms += [t.text for t in plan.corrections(words, lambda w: frequency.get(w, 0) > 0, vocab)]
+        common = {t for t in terms if frequency.get(t, 0) >= cap}
+        # Keep the common terms only when the text has nothing else.
+        wanted = [t for t in dict.fromkeys(terms) if t not in common and frequency.get(t, 1)] or list(common)
+        if not wanted:
+            return []
+        expression = match_expression(wanted)
         ke_weights = ", ".join(str(w) for w in KNOWN_ERROR_WEIGHTS)
         article_weights = ", ".join(str(w) for w in ARTICLE_WEIGHTS)
         public_ke = "AND ke.public" if public_only else ""
