@@ -293,7 +293,8 @@ def propose_known_error(*, review: PostIncidentReview, user, title: str, symptom
     if not title or not symptoms:
         raise WorkflowError("A known error needs a title and its symptoms.")
     with transaction.atomic():
-        locked = PostIncidentReview.objects.select_for_update().select_related("incident__service").get(pk=review.pk)
+        locked = (PostIncidentReview.objects.select_for_update(of=("self",)).select_related("incident__service")
+                  .get(pk=review.pk))
         if locked.known_error_id is not None:
             raise WorkflowError(f"{locked.reference} already proposed the known error “{locked.known_error}”.")
         incident = locked.incident

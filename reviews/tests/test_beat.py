@@ -2,6 +2,7 @@
 
 import pytest
 from celery import current_app
+from django_celery_beat import schedulers
 from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
 
@@ -20,7 +21,9 @@ def test_the_reminder_sweep_is_on_the_beat_schedule_next_to_the_settings_entries
 
 
 @pytest.mark.django_db
-def test_the_database_scheduler_syncs_the_reminder_sweep_into_its_table():
+def test_the_database_scheduler_syncs_the_reminder_sweep_into_its_table(monkeypatch):
+    # Its connection hygiene would close the connection that holds the test's transaction.
+    monkeypatch.setattr(schedulers, "close_old_connections", lambda: None)
     DatabaseScheduler(app=current_app)
     task = PeriodicTask.objects.get(name=ENTRY)
     assert task.task == "reviews.tasks.remind_overdue_action_items"

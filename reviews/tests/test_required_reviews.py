@@ -177,3 +177,36 @@ def test_a_new_review_starts_with_the_incidents_timeline(p1):
     assert [e.text.split(":")[0] for e in review.timeline.all()] == [
         "Opened via Portal", "Triaged", "Claimed", "Resolved",
     ]
+
+
+@pytest.mark.postgres
+# serialized_rollback: the roles made by migrations are back even if an earlier transactional test flushed them.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_workers_creating_the_review_at_once_leave_exactly_one(
+    require_postgres, reporter, agent, resolver, network_category, manager
+):
+    import threading
+
+    from django.db import connection
+
+    incident = resolved_incident(reporter=reporter, category=network_category, desk=agent, resolver=resolver)
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def worker():
+        try:
+            barrier.wait(timeout=10)
+            results.append(tasks.create_required_review(incident.pk))
+        except Exception as error:  # the assertion below reports it
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert len(set(results)) == 1 and results[0] is not None
+    assert PostIncidentReview.objects.filter(incident=incident).count() == 1
