@@ -18,6 +18,19 @@ RESOLVER = "Resolver"
 INCIDENT_MANAGER = "Incident manager"
 ALL_ROLES = (REPORTER, DESK_AGENT, RESOLVER, INCIDENT_MANAGER)
 
+_WORK = ["view_incident", "change_incident", "work_incident", "view_comment", "add_comment",
+         "view_attachment", "add_attachment", "view_team", "view_category", "view_service",
+         "view_incidentevent"]
+# The incidents permissions each role holds (granted after every migrate: itsm.permissions).
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    REPORTER: [],
+    DESK_AGENT: [*_WORK, "add_incident", "triage_incident", "view_priorityrule"],
+    RESOLVER: _WORK,
+    INCIDENT_MANAGER: [*_WORK, "add_incident", "triage_incident", "add_team", "change_team",
+                       "add_category", "change_category", "add_service", "change_service",
+                       "view_priorityrule", "change_priorityrule"],
+}
+
 
 def role_names(user: AbstractBaseUser) -> frozenset[str]:
     """The user's role names, cached on the user object for the request."""
