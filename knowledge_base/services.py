@@ -138,11 +138,20 @@ def article_create(*, user, title: str, body: str = "", kind: str = "how_to", au
     return item
 
 
+def _apply_fix_status(item: KnownError) -> None:
+    # A delivered permanent fix answers the recurrence flag.
+    if item.fix_status == FixStatus.FIXED:
+        item.needs_permanent_fix = False
+
+
 def item_save_edits(*, item: KnowledgeItem, user, changed: Iterable[str] = ()) -> KnowledgeItem:
-    """Save content edits made in a form; the history row names the fields that changed."""
+    """Save content edits made in a form (`item` carries them); the history row names the fields
+    that changed. The state is not an edit: it changes through `transition` only."""
     changed = [name for name in changed if name != "state"]
+    if isinstance(item, KnownError):
+        _apply_fix_status(item)
     if item.pk is None:
-        if hasattr(item, "created_by_id") and item.created_by_id is None:
+        if item.created_by_id is None:
             item.created_by = user
         reason = "Created"
     else:
@@ -159,8 +168,7 @@ def set_fix_status(*, known_error: KnownError, user, status: str, reason: str = 
     with transaction.atomic():
         locked = KnownError.objects.select_for_update().get(pk=known_error.pk)
         locked.fix_status = status
-        if status == FixStatus.FIXED:
-            locked.needs_permanent_fix = False
+        _apply_fix_status(locked)
         label = f"Permanent fix: {FixStatus(status).label}"
         _save(locked, user=user, reason=f"{label}: {reason}" if reason else label)
     return locked
