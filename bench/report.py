@@ -93,3 +93,22 @@ def markdown_table(report: dict) -> str:
         if bench.get("peak_rss_mb") is not None:
             lines.append(f"| {bench['name']} | peak memory | {_cell(bench['peak_rss_mb'])} | MB | | | | | |")
     return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    """`python -m bench.report [results.json]`: the results as the Markdown table of docs/performance.md."""
+    import json
+    from pathlib import Path
+
+    path = Path(argv[0]) if argv else Path(__file__).resolve().parent / "results.json"
+    report = json.loads(path.read_text())
+    print(f"`{report['command']}` — {report['incidents']:,} incidents, {report['database']}, "
+          f"{report['date']}, commit `{report['git_commit'][:12]}`, {report['machine']['cpus']} CPUs\n")
+    print(markdown_table(report))
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))
