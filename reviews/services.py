@@ -173,9 +173,19 @@ def _transitions(model: type[models.Model]):
     return model._meta.get_field("state").get_all_transitions(model)
 
 
+def _declared_order(model: type[models.Model]) -> dict[str, int]:
+    order: dict[str, int] = {}
+    for klass in reversed(model.__mro__):
+        for name, attr in vars(klass).items():
+            if hasattr(attr, "_django_fsm"):
+                order.setdefault(name, len(order))
+    return order
+
+
 def available_transitions(obj: PostIncidentReview | ActionItem, user) -> list[TransitionInfo]:
-    """What this user may do from the object's current state (guards are checked on submit, so
-    that their refusal can say what is missing)."""
+    """What this user may do from the object's current state, in the order the workflow declares
+    them (guards are checked on submit, so that their refusal can say what is missing)."""
+    order = _declared_order(type(obj))
     result, seen = [], set()
     for t in _transitions(type(obj)):
         if t.name in seen or t.source not in (obj.state, "*", "+") or not t.has_perm(obj, user):
@@ -183,7 +193,7 @@ def available_transitions(obj: PostIncidentReview | ActionItem, user) -> list[Tr
         seen.add(t.name)
         custom = t.custom or {}
         result.append(TransitionInfo(t.name, custom.get("label", t.name.title()), bool(custom.get("needs_reason"))))
-    return result
+    return sorted(result, key=lambda info: order.get(info.name, len(order)))
 
 
 def _label(model: type[models.Model], name: str) -> str:

@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from incidents import roles
 from incidents.models import Incident
@@ -63,9 +64,12 @@ class ActionItemAdmin(TransitionButtonsMixin, RecordHistoryAdmin):
     def incident_display(self, obj: ActionItem) -> str:
         return obj.review.incident.reference
 
-    @admin.display(description="overdue", boolean=True)
-    def overdue_display(self, obj: ActionItem) -> bool:
-        return obj.is_overdue()
+    @admin.display(description="overdue")
+    def overdue_display(self, obj: ActionItem) -> str:
+        if not obj.is_overdue():
+            return "—"
+        days = (timezone.localdate() - obj.due_date).days
+        return f"{days} day{'s' if days != 1 else ''}"
 
     def has_view_permission(self, request, obj=None) -> bool:
         return super().has_view_permission(request, obj) and (
