@@ -87,3 +87,12 @@ def test_plain_text_excerpt_drops_markup_and_cuts_at_a_word():
     excerpt = plain_text(text, limit=60)
     assert excerpt.startswith("Open the VPN client settings. Switch to SSL.")
     assert excerpt.endswith("…") and len(excerpt) <= 61
+
+
+def test_template_filter_renders_sanitised_markdown():
+    from django.template import Context, Template
+
+    html = Template("{% load kb_markdown %}{{ body|kb_markdown }}").render(
+        Context({"body": "**Restart** <img src=x onerror=alert(1)>"})
+    )
+    assert html == "<p><strong>Restart</strong> &lt;img src=x onerror=alert(1)&gt;</p>"
