@@ -1,6 +1,7 @@
 """Admin registrations for reviews (imported by the admin's autodiscovery)."""
 
 from .action_items import ActionItemAdmin
+from .reminders import ReminderAdmin
 from .reviews import PostIncidentReviewAdmin
 
-__all__ = ["ActionItemAdmin", "PostIncidentReviewAdmin"]
+__all__ = ["ActionItemAdmin", "PostIncidentReviewAdmin", "ReminderAdmin"]

@@ -79,6 +79,23 @@ def test_action_item_list_costs_the_same_queries_for_1_and_for_50_items(client, 
     assert queries_for(client, ACTIONS) == one
 
 
+def test_reminder_list_costs_the_same_queries_for_1_and_for_50_reminders(client, manager):
+    from reviews.models import Reminder, ReminderKind
+
+    url = reverse("admin:reviews_reminder_changelist")
+    client.force_login(manager)
+    item = ActionItemFactory(review=ReviewFactory(owner=manager), owner=manager)
+    Reminder.objects.create(action_item=item, kind=ReminderKind.REMINDER, day=datetime.date(2026, 3, 1),
+                            recipient=manager.email)
+    client.get(url)
+    one = queries_for(client, url)
+    for day in range(2, 51):
+        item = ActionItemFactory(review=ReviewFactory(owner=manager), owner=manager)
+        Reminder.objects.create(action_item=item, kind=ReminderKind.REMINDER, day=datetime.date(2026, 3, 1)
+                                + datetime.timedelta(days=day), recipient=manager.email)
+    assert queries_for(client, url) == one
+
+
 def test_review_list_filters_reviews_with_overdue_actions(client, manager):
     late = overdue_review(manager)
     on_time = ReviewFactory(owner=manager)
