@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import random
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from . import search_index
+from .matching import vocabulary
 from .models import Category, FixStatus, KnownError
 from .workflow import State
 
@@ -133,11 +134,6 @@ def generate_known_errors(n: int, seed: int = 0, *, user=None, batch_size: int =
             ids += [item.pk for item in created]
         # bulk_create sends no post_save signal: index the new rows explicitly.
         search_index.sync(KnownError, ids)
-    if connection.vendor == "postgresql":
-        # What autovacuum would do a little later: move the GIN indexes' pending entries into the
-        # index proper, and fresh statistics, without which the planner still sees an empty table.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT gin_clean_pending_list('kb_knownerror_search'::regclass)")
-            cursor.execute("SELECT gin_clean_pending_list('kb_knownerror_title_trgm'::regclass)")
-            cursor.execute(f"ANALYZE {KnownError._meta.db_table}")
+    search_index.analyze()
+    vocabulary.clear()
     return ids

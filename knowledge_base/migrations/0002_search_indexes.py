@@ -62,6 +62,14 @@ SQLITE_BACKWARD = [
 ]
 
 
+class EnableTrigram(TrigramExtension):
+    """pg_trgm, created on PostgreSQL only. Never dropped on the way back: other indexes may use it
+    (and Django's own backwards step would query pg_extension on SQLite too)."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        pass
+
+
 def _run(statements_by_vendor):
     def run(apps, schema_editor):
         for statement in statements_by_vendor.get(schema_editor.connection.vendor, ()):
@@ -74,7 +82,7 @@ class Migration(migrations.Migration):
     dependencies = [("knowledge_base", "0001_initial")]
 
     operations = [
-        TrigramExtension(),  # itself a no-op on databases other than PostgreSQL
+        EnableTrigram(),
         migrations.RunPython(
             _run({"postgresql": PG_FORWARD, "sqlite": SQLITE_FORWARD}),
             _run({"postgresql": PG_BACKWARD, "sqlite": SQLITE_BACKWARD}),

@@ -12,7 +12,7 @@ from knowledge_base import services
 from knowledge_base.models import Deflection, FixStatus, KnownError
 from knowledge_base.workflow import State
 
-from .factories import ArticleFactory, KnownErrorFactory
+from .factories import ArticleFactory, CategoryFactory, KnownErrorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +38,7 @@ def _deflections(n: int, user) -> None:
         ("admin:knowledge_base_knownerror_changelist", lambda n, user: KnownErrorFactory.create_batch(n)),
         ("admin:knowledge_base_article_changelist", lambda n, user: ArticleFactory.create_batch(n)),
         ("admin:knowledge_base_deflection_changelist", _deflections),
+        ("admin:knowledge_base_category_changelist", lambda n, user: CategoryFactory.create_batch(n)),
     ],
 )
 def test_changelist_runs_the_same_number_of_queries_for_1_and_50_rows(client, agent, url_name, make):
