@@ -19,11 +19,6 @@ from incidents.workflow import State
 from .factories import UserFactory, make_incident
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def change_url(incident: Incident) -> str:
     return reverse("admin:incidents_incident_change", args=[incident.pk])
 

@@ -15,11 +15,6 @@ from incidents.models import Category, IncidentEvent, PriorityRule, Service, Tea
 from .factories import TeamFactory, make_incident
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_admin_is_branded_service_desk(client, agent):
     client.force_login(agent)
     html = client.get(reverse("admin:index")).content.decode()

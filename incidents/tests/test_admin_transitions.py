@@ -15,11 +15,6 @@ from incidents.workflow import State
 from .factories import make_incident
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def transition_url(incident: Incident, name: str) -> str:
     return reverse("admin:incidents_incident_transition", args=[incident.pk, name])
 

@@ -3,7 +3,6 @@ each with a one-click claim; a claim that lost the race says who won it."""
 
 from __future__ import annotations
 
-import pytest
 import time_machine
 from django.contrib.messages import get_messages
 from django.db import connection
@@ -18,10 +17,6 @@ from .factories import make_incident
 
 QUEUE = reverse("admin:incidents_incident_queue")
 
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def messages_of(response) -> list[str]:
