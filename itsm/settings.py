@@ -236,6 +236,14 @@ if env_bool("SECURE_PROXY_SSL_HEADER", ITSM_PRODUCTION):
 ITSM_RECURRENCE_THRESHOLD = env_int("ITSM_RECURRENCE_THRESHOLD", 3)
 ITSM_RECURRENCE_WINDOW_DAYS = env_int("ITSM_RECURRENCE_WINDOW_DAYS", 30)
 
+# --- Post-incident reviews ----------------------------------------------------------------------
+# A required P1/P2 review must be published before its incident can close.
+ITSM_REVIEW_BLOCKS_CLOSE = env_bool("ITSM_REVIEW_BLOCKS_CLOSE", True)
+# Username of the default review owner; empty: the first active incident manager.
+ITSM_REVIEW_OWNER = env("ITSM_REVIEW_OWNER")
+# Overdue action items escalate to the incident manager after this many days.
+ITSM_REVIEW_ESCALATE_AFTER_DAYS = env_int("ITSM_REVIEW_ESCALATE_AFTER_DAYS", 7)
+
 # A state machine's history is a record, not something to roll back (reverting an FSM row 500s).
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
