@@ -18,6 +18,7 @@ from .incident import (
     Sequence,
     Service,
     Team,
+    TriageDecision,
     attachment_path,
     priority_for,
 )
@@ -37,7 +38,7 @@ from .sla import (
 __all__ = [
     "DEFAULT_MATRIX", "Attachment", "Category", "Channel", "Comment", "EventKind", "Incident", "IncidentEvent",
     "IncidentQuerySet", "Level", "Notification", "Priority", "PriorityRule", "ResolutionCode", "Sequence",
-    "Service", "Team", "attachment_path", "priority_for",
+    "Service", "Team", "TriageDecision", "attachment_path", "priority_for",
     # SLA clock, escalation and on-call
     "Action", "BusinessCalendar", "BusinessHours", "Escalation", "EscalationPath", "EscalationRule", "Holiday",
     "Page", "Rotation", "RotationMember", "RotationOverride", "SlaPolicy", "Trigger",

@@ -44,6 +44,12 @@ class ResolutionCode(models.TextChoices):
     DUPLICATE = "duplicate", "Duplicate"
 
 
+class TriageDecision(models.TextChoices):
+    UNDECIDED = "", "Undecided"
+    KNOWN_ERROR = "known_error", "Known error"
+    NEW_ISSUE = "new_issue", "New issue"
+
+
 class Team(models.Model):
     """A resolver group and its queue. Tier 1 is the service desk."""
 
@@ -198,6 +204,17 @@ class Incident(ConcurrentTransitionMixin, IncidentStateMachine):
     resolution_notes = models.TextField(blank=True)
     workaround = models.TextField(blank=True)
 
+    # Triage against the knowledge base (set by incidents.known_errors, never by a form): the known
+    # error this incident is an instance of, or the decision that it is a new issue.
+    known_error = models.ForeignKey(
+        "knowledge_base.KnownError", on_delete=models.PROTECT, null=True, blank=True, editable=False,
+        related_name="incidents", db_index=False,  # covered by the incident_known_error index
+    )
+    triage_decision = models.CharField(
+        max_length=20, choices=TriageDecision.choices, blank=True, default=TriageDecision.UNDECIDED,
+        editable=False,
+    )
+
     # Optimistic concurrency for edit forms: a form carries the version it was rendered from.
     version = models.PositiveIntegerField(default=1, editable=False)
 
@@ -236,6 +253,9 @@ class Incident(ConcurrentTransitionMixin, IncidentStateMachine):
             models.Index(fields=["assignee", "state"], name="incident_assignee"),
             # The sweep's one query: only incidents whose clock still has something to do.
             models.Index(fields=["next_due_at"], condition=Q(next_due_at__isnull=False), name="incident_sla_due"),
+            # Recurrence counting: incidents of one known error opened within the window.
+            models.Index(fields=["known_error", "opened_at"], name="incident_known_error"),
+            models.Index(fields=["triage_decision", "state"], name="incident_triage_decision"),
         ]
         permissions = [
             ("triage_incident", "Can triage incidents"),
@@ -323,6 +343,7 @@ class EventKind(models.TextChoices):
     ESCALATION = "escalation", "Escalation"
     PAGE = "page", "Page"
     AUTO_CLOSE = "auto_close", "Automatic close"
+    KNOWN_ERROR_LINKED = "known_error_linked", "Known error applied"
 
 
 class IncidentEvent(models.Model):
