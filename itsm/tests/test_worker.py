@@ -94,7 +94,7 @@ def tasks_routed_to(queue: str) -> Iterator[None]:
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_worker_on_redis_sends_the_reporters_acknowledgement_after_the_web_commits(
-    require_postgres, redis_url, django_db_serialized_rollback, transactional_db, settings, tmp_path
+    require_postgres, redis_url, transactional_db, settings, tmp_path
 ):
     """The web process commits an incident and queues the notification; a worker started with
     production's command line (on the same PostgreSQL database and Redis) sends it."""
