@@ -17,6 +17,7 @@ from .actions import assign_to_me, route_to_team
 from .filters import AssignmentFilter
 from .forms import IncidentAddForm, IncidentChangeForm
 from .history import IncidentHistoryHelper
+from .known_errors import HasKnownErrorFilter, KnownErrorViews
 from .views import IncidentWorkViews
 
 # Where a refusal from the first attempt at saving waits for the second rendering of the form.
@@ -33,10 +34,12 @@ class EditRefused(Exception):
 
 
 @admin.register(Incident)
-class IncidentAdmin(IncidentWorkViews, SimpleHistoryAdmin):
+class IncidentAdmin(KnownErrorViews, IncidentWorkViews, SimpleHistoryAdmin):
     list_display = ("reference", "summary", "priority_badge", "state", "team", "assignee", "age")
     list_display_links = ("reference", "summary")
-    list_filter = ("state", "priority", "team", "category", AssignmentFilter, "is_major")
+    list_filter = (
+        "state", "priority", "team", "category", AssignmentFilter, "is_major", "triage_decision", HasKnownErrorFilter,
+    )
     search_fields = ("reference", "summary", "description", "reporter__username", "reporter__email")
     list_select_related = ("team", "assignee")
     # The table is large; counting every row for "N total" on each filtered page is not worth it.
@@ -53,13 +56,14 @@ class IncidentAdmin(IncidentWorkViews, SimpleHistoryAdmin):
         (None, {"fields": (("reference", "reporter_contact"), ("channel", "opened_at"))}),
         ("Classification", {"fields": (
             "summary", "description", "category", "service", ("impact", "urgency", "priority"),
-            ("confidential", "is_major"), "parent",
+            ("confidential", "is_major"), "parent", ("known_error", "triage_decision"),
         )}),
         ("Assignment", {"fields": ("team", "assignee", "state", "hold_reason", "loaded_version")}),
         ("Resolution", {"fields": ("resolution_code", "resolution_notes", "workaround")}),
     )
     change_readonly_fields = (
         "reference", "reporter_contact", "channel", "opened_at", "priority", "state", "hold_reason",
+        "known_error", "triage_decision",
     )
     add_fieldsets = (
         (None, {"fields": ("reporter_login", "channel", "summary", "description")}),
@@ -180,6 +184,7 @@ class IncidentAdmin(IncidentWorkViews, SimpleHistoryAdmin):
             # timeline describe the incident as stored.
             stored = self.get_object(request, str(obj.pk)) if request.method == "POST" else obj
             context.update(self.work_context(request, stored or obj))
+            context.update(self.known_error_context(request, stored or obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- history ----------------------------------------------------------------------------------

@@ -63,7 +63,7 @@ def test_change_form_groups_fields_into_classification_assignment_and_resolution
                  for name, opts in response.context["adminform"].fieldsets}
     assert fieldsets["Classification"] == [
         "summary", "description", "category", "service", "impact", "urgency", "priority",
-        "confidential", "is_major", "parent",
+        "confidential", "is_major", "parent", "known_error", "triage_decision",
     ]
     assert fieldsets["Assignment"] == ["team", "assignee", "state", "hold_reason", "loaded_version"]
     assert fieldsets["Resolution"] == ["resolution_code", "resolution_notes", "workaround"]

@@ -1,0 +1,102 @@
+"""The knowledge base on the incident's change page: the known errors that look like this incident,
+with a button to apply one (through `incidents.known_errors`) or to call it a new issue."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path
+from django.views.decorators.http import require_POST
+
+from knowledge_base.matching import KNOWN_ERROR, suggest
+from knowledge_base.models import KnownError
+
+from .. import known_errors, roles, services
+from ..models import Incident
+
+PANEL_SIZE = 5
+
+
+def known_error_suggestions(incident: Incident) -> list[dict]:
+    """The best published known errors for the incident's text, with their workarounds: one search
+    and one query for the workarounds, whatever the number of suggestions."""
+    found = [s for s in suggest(f"{incident.summary}\n{incident.description}", limit=PANEL_SIZE * 2)
+             if s.kind == KNOWN_ERROR][:PANEL_SIZE]
+    if not found:
+        return []
+    items = KnownError.objects.published().in_bulk([s.id for s in found])
+    return [
+        {"suggestion": s, "known_error": items[s.id], "linked": incident.known_error_id == s.id}
+        for s in found if s.id in items
+    ]
+
+
+class HasKnownErrorFilter(admin.SimpleListFilter):
+    """Linked or not; one known error's incidents are reached with `?known_error__id__exact=<id>`
+    (a list of every known error would be thousands of rows)."""
+
+    title = "known error"
+    parameter_name = "has_known_error"
+
+    def lookups(self, request, model_admin) -> list[tuple[str, str]]:
+        return [("yes", "Linked to a known error"), ("no", "No known error")]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(known_error__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(known_error__isnull=True)
+        return queryset
+
+
+class KnownErrorViews:
+    """Mixin for the incident ModelAdmin: the suggestions panel and its two POST views."""
+
+    def get_urls(self) -> list:
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/known-error/<int:ke_id>/apply/", view(self.apply_known_error_view),
+                 name=f"{prefix}_apply_known_error"),
+            path("<path:object_id>/new-issue/", view(self.new_issue_view), name=f"{prefix}_new_issue"),
+            *super().get_urls(),
+        ]
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        # The known error's own admin links here for "its incidents".
+        return lookup == "known_error__id__exact" or super().lookup_allowed(lookup, value, request)
+
+    def known_error_context(self, request: HttpRequest, incident: Incident) -> dict:
+        may_work = roles.can_work_on(request.user, incident)
+        return {
+            "known_error_suggestions": known_error_suggestions(incident) if may_work else [],
+            "may_triage": may_work,
+        }
+
+    def apply_known_error_view(self, request: HttpRequest, object_id: str, ke_id: int) -> HttpResponse:
+        return require_POST(self._apply_known_error)(request, object_id, ke_id)
+
+    def _apply_known_error(self, request: HttpRequest, object_id: str, ke_id: int) -> HttpResponse:
+        incident = self._visible_incident(request, object_id)
+        try:
+            done = known_errors.apply_known_error(incident=incident.pk, user=request.user, known_error=ke_id)
+        except services.WorkflowError as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(request, f"{done.reference} is linked to known error KE-{ke_id}; "
+                                      "its workaround was added to the incident.")
+        return HttpResponseRedirect(self._url("change", incident.pk))
+
+    def new_issue_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return require_POST(self._new_issue)(request, object_id)
+
+    def _new_issue(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        incident = self._visible_incident(request, object_id)
+        try:
+            done = known_errors.mark_new_issue(incident=incident.pk, user=request.user)
+        except services.WorkflowError as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(request, f"{done.reference} is marked as a new issue.")
+        return HttpResponseRedirect(self._url("change", incident.pk))
