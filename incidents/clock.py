@@ -342,11 +342,12 @@ def record_stakeholder_update(incident: Incident | int, *, at: datetime | None =
     with transaction.atomic():
         locked = Incident.objects.select_for_update().get(pk=pk)
         locked.last_update_at = at
-        policy = SlaConfig().policies.get(locked.priority) if locked.state in OPEN_STATES else None
+        config = SlaConfig()
+        policy = config.policies.get(locked.priority) if locked.state in OPEN_STATES else None
         if policy is not None and policy.update_minutes:
             locked.update_due_at = at + timedelta(minutes=policy.update_minutes)
         if locked.state in ACTIVE_STATES:
-            locked.next_due_at = next_due(locked, SlaConfig(), fired_keys([pk]).get(pk, set()))
+            locked.next_due_at = next_due(locked, config, fired_keys([pk]).get(pk, set()))
         Incident.objects.filter(pk=pk).update(
             last_update_at=locked.last_update_at, update_due_at=locked.update_due_at, next_due_at=locked.next_due_at,
         )

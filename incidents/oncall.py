@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -26,7 +26,10 @@ class Shift:
 def shift_at(rotation: Rotation, at: datetime) -> Shift:
     """The shift (numbered from the rotation's start) that contains `at`."""
     zone = ZoneInfo(rotation.time_zone)
-    anchor = datetime.combine(rotation.starts_on, rotation.handoff_time)
+    handoff = rotation.handoff_time
+    if isinstance(handoff, str):  # the field's default, on an instance not yet read back
+        handoff = time.fromisoformat(handoff)
+    anchor = datetime.combine(rotation.starts_on, handoff)
     length = timedelta(hours=rotation.shift_hours)
     wall = at.astimezone(zone).replace(tzinfo=None)
     index = (wall - anchor) // length

@@ -99,3 +99,14 @@ def test_a_close_gate_stops_the_auto_close_and_says_why(reporter, resolver, netw
     assert incident.auto_close_at is None
     [note] = timeline(incident, EventKind.AUTO_CLOSE)
     assert note.message == "Not closed automatically: A post-incident review must be published first."
+
+
+def test_the_system_acts_as_a_dedicated_user_that_cannot_log_in(reporter, resolver, network_category, client):
+    incident = resolved(reporter, resolver, network_category)
+    incident = services.transition(incident=incident, user=None, name="close", reason="Confirmed by phone")
+    assert incident.state == State.CLOSED
+    system = incident.history.order_by("history_id").last().history_user
+    assert system.username == services.SYSTEM_USERNAME
+    assert not system.is_active and not system.has_usable_password()
+    assert services.system_user() == system
+    assert not client.login(username=services.SYSTEM_USERNAME, password="")

@@ -241,3 +241,12 @@ def test_naive_loop_for_the_benchmark_fires_the_same_escalations(clock, reporter
     indexed = escalation.sweep()
     assert sorted(Escalation.objects.values_list("incident_id", "key")) == by_naive
     assert (naive.escalations, naive.breaches) == (indexed.escalations, indexed.breaches) == (5, 2)
+
+
+def test_beat_runs_the_sweep_every_minute(settings):
+    from incidents import tasks
+
+    entry = settings.CELERY_BEAT_SCHEDULE["sla-sweep"]
+    assert entry["task"] == tasks.sla_sweep.name and entry["schedule"] == 60.0
+    assert tasks.sla_sweep.acks_late and tasks.sla_sweep.max_retries == 3
+    assert tasks.sla_sweep.soft_time_limit < tasks.sla_sweep.time_limit < 60
