@@ -17,7 +17,7 @@ from incidents.workflow import State
 
 from .factories import CategoryFactory, ServiceFactory, TeamFactory, UserFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # `make screenshots` refreshes the README's pictures; otherwise they go to a temporary folder.
 README_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"

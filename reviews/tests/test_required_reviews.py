@@ -180,8 +180,8 @@ def test_a_new_review_starts_with_the_incidents_timeline(p1):
 
 
 @pytest.mark.postgres
-# serialized_rollback: the roles made by migrations are back even if an earlier transactional test flushed them.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Roles survive the flush of earlier transactional tests: they are restored after every migrate/flush.
+@pytest.mark.django_db(transaction=True)
 def test_two_workers_creating_the_review_at_once_leave_exactly_one(
     require_postgres, reporter, agent, resolver, network_category, manager
 ):

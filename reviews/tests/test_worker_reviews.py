@@ -56,7 +56,7 @@ def wait_for(condition, seconds: float, what: str, logs: list[Path]) -> None:
 
 
 @pytest.fixture
-def start_worker(require_postgres, redis_url, django_db_serialized_rollback, transactional_db, settings, tmp_path):
+def start_worker(require_postgres, redis_url, transactional_db, settings, tmp_path):
     queue = f"itsm-reviews-test-{uuid.uuid4().hex[:10]}"
     env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     env.update(
