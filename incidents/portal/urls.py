@@ -1,12 +1,14 @@
 from django.urls import path
 
-from . import views
+from . import deflection, views
 
 app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("report/", views.report, name="report"),
+    path("report/suggestions/", deflection.kb_suggest, name="kb_suggest"),
+    path("report/solved/", deflection.deflect, name="deflect"),
     path("incidents/", views.incident_list, name="incident_list"),
     path("incidents/<str:reference>/", views.incident_detail, name="incident_detail"),
     # Before the action pattern, which would otherwise take "comment" as an action name.

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from .. import services
 from ..models import Attachment, Channel, Comment, EventKind, Incident, IncidentEvent
 from ..workflow import DONE_STATES, State
+from .deflection import portal_suggestions, report_text
 from .forms import CommentForm, ReporterActionForm, ReportForm
 
 PAGE_SIZE = 25
@@ -86,8 +87,20 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html", context)
 
 
+def _check_for_solutions(request: HttpRequest) -> HttpResponse:
+    """The no-script "Check for known solutions": the form again with what was typed (as initial
+    values, so no errors are shown yet) and the suggestions for it."""
+    typed = {name: request.POST.get(name, "") for name in ReportForm.base_fields if name != "attachment"}
+    text = report_text(typed)
+    context = {"form": ReportForm(initial=typed), "kb_suggestions": portal_suggestions(text),
+               "kb_checked": True, "kb_text": text}
+    return render(request, "portal/report.html", context)
+
+
 @login_required
 def report(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and "check" in request.POST:
+        return _check_for_solutions(request)
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES)
         if form.is_valid():

@@ -1,0 +1,74 @@
+"""Deflection on the portal: before reporting, the user is shown public known errors and articles
+that may solve their problem; "This solved it" records a deflection and opens no incident.
+
+Only what an end user may see is ever offered: published known errors with a public workaround and
+published public articles (`suggest(public_only=True)`, checked again when one is chosen).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.html import escape
+from django.views.decorators.http import require_GET, require_POST
+
+from knowledge_base import services as kb_services
+from knowledge_base.matching import ARTICLE, KNOWN_ERROR, Suggestion, suggest
+from knowledge_base.models import Article, Audience, KnownError
+
+SUGGESTION_LIMIT = 5
+# What is searched is a problem description, not an essay: longer input is cut, not refused.
+MAX_QUERY = 500
+
+
+def portal_suggestions(text: str) -> list[Suggestion]:
+    """The public known errors and articles that look like `text`, best first."""
+    return suggest((text or "")[:MAX_QUERY], limit=SUGGESTION_LIMIT, public_only=True)
+
+
+def report_text(data) -> str:
+    """What the user typed on the report form, as one text to search and to record."""
+    return "\n".join(part for part in ((data.get("summary") or "").strip(),
+                                       (data.get("description") or "").strip()) if part)
+
+
+@login_required
+@require_GET
+def kb_suggest(request: HttpRequest) -> JsonResponse:
+    """JSON for the report form's script. Title and excerpt are HTML-escaped, so they are safe
+    wherever the client puts them."""
+    results = [
+        {"kind": s.kind, "id": s.id, "title": escape(s.title), "excerpt": escape(s.excerpt)}
+        for s in portal_suggestions(request.GET.get("q", ""))
+    ]
+    return JsonResponse({"results": results})
+
+
+def _public_item(kind: str, pk: str) -> KnownError | Article:
+    if not pk.isdigit():
+        raise Http404("No such item.")
+    if kind == KNOWN_ERROR:
+        item = KnownError.objects.published().filter(pk=pk, public=True).first()
+    elif kind == ARTICLE:
+        item = Article.objects.published().filter(pk=pk, audience=Audience.PUBLIC).first()
+    else:
+        item = None
+    if item is None:
+        # Drafts, retired and internal items are "not found" to end users.
+        raise Http404("No such item.")
+    return item
+
+
+@login_required
+@require_POST
+def deflect(request: HttpRequest) -> HttpResponse:
+    """"This solved it": credit the item, open no incident, and show the answer again."""
+    kind = request.POST.get("kind", "")
+    item = _public_item(kind, request.POST.get("id", ""))
+    text = request.POST.get("text", "")
+    if kind == KNOWN_ERROR:
+        kb_services.record_deflection(request.user, text, known_error=item)
+    else:
+        kb_services.record_deflection(request.user, text, article=item)
+    return render(request, "portal/deflected.html", {"item": item, "is_known_error": kind == KNOWN_ERROR})
