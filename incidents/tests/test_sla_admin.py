@@ -131,3 +131,17 @@ def test_config_pages_open(traveller, client, superuser):
     for model in ("businesscalendar", "slapolicy", "escalationrule", "escalationpath", "page"):
         assert client.get(f"/admin/incidents/{model}/").status_code == 200
     assert "4 business hours" in client.get("/admin/incidents/slapolicy/").content.decode()
+
+
+def test_sla_column_and_filter_need_no_query_per_row(traveller, reporter, network_category, rf, superuser):
+    for priority in (1, 2, 3, 4) * 3:
+        open_incident(priority, reporter=reporter, category=network_category)
+    traveller.shift(timedelta(hours=2))
+    rows = list(Incident.objects.all())
+    with CaptureQueriesContext(connection) as queries:
+        cells = [admin_sla.sla_time_left(incident) for incident in rows]
+    assert len(queries) == 0
+    assert sum("overdue" in cell for cell in cells) == 6  # the P1s and P2s are past their response
+    with CaptureQueriesContext(connection) as queries:
+        assert len(filtered("breached", rf, superuser)) == 6
+    assert len(queries) == 1
