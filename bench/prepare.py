@@ -95,6 +95,9 @@ def migrate() -> None:
         partial = template.with_suffix(f".{os.getpid()}.tmp")
         shutil.copyfile(path, partial)
         partial.replace(template)
+        for stale in CACHE_DIR.glob("migrated-*.sqlite3"):
+            if stale != template:
+                stale.unlink(missing_ok=True)
 
 
 def reset_database(config: Config) -> None:
