@@ -8,6 +8,9 @@ class IncidentsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_ensure_roles_and_defaults, sender=self, dispatch_uid="incidents-defaults")
+        from .sla_defaults import ensure as ensure_sla_defaults
+
+        post_migrate.connect(ensure_sla_defaults, sender=self, dispatch_uid="incidents-sla-defaults")
 
 
 def _ensure_roles_and_defaults(sender, using="default", apps=None, **kwargs) -> None:

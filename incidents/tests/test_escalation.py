@@ -250,3 +250,14 @@ def test_beat_runs_the_sweep_every_minute(settings):
     assert entry["task"] == tasks.sla_sweep.name and entry["schedule"] == 60.0
     assert tasks.sla_sweep.acks_late and tasks.sla_sweep.max_retries == 3
     assert tasks.sla_sweep.soft_time_limit < tasks.sla_sweep.time_limit < 60
+
+
+def test_default_rules_come_back_after_a_flush_but_not_after_an_admin_removed_them():
+    from incidents import sla_defaults
+
+    EscalationRule.objects.all().delete()  # an admin's deletion leaves history
+    sla_defaults.ensure()
+    assert not EscalationRule.objects.exists()
+    EscalationRule.history.all().delete()  # what a test database flush leaves: nothing
+    sla_defaults.ensure()
+    assert EscalationRule.objects.count() == len(sla_defaults.RULES)

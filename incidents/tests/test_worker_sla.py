@@ -102,7 +102,8 @@ def wait_for(condition: Callable[[], bool], seconds: float, what: str, workers: 
 
 
 @pytest.fixture
-def workers(require_postgres, redis_url, django_db_serialized_rollback, transactional_db, settings, tmp_path):
+def workers(require_postgres, redis_url, transactional_db, settings, tmp_path):
+    # The SLA defaults and roles are there: post_migrate puts them back after each flush.
     queue = f"itsm-sla-test-{uuid.uuid4().hex[:10]}"
     env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     env.update(
