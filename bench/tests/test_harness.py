@@ -22,7 +22,9 @@ PROJECT = Path(__file__).resolve().parents[2]
 def run_bench(tmp_path: Path, **env: str) -> tuple[subprocess.CompletedProcess, Path]:
     results = tmp_path / "results.json"
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("BENCH_", "DJANGO_SETTINGS"))}
-    environ.pop("DATABASE_URL", None)
+    # SQLite and the filesystem broker: nothing this run queues may reach a shared Redis or worker.
+    for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"):
+        environ.pop(name, None)
     environ.update(BENCH_DATA_DIR=str(tmp_path / "data"), BENCH_RESULTS=str(results), BENCH_SCALE="0.0005",
                    BENCH_REPEATS="2", BENCH_DURATION="2", BENCH_CONCURRENCY="2", **env)
     done = subprocess.run([sys.executable, "-m", "bench"], cwd=PROJECT, env=environ, capture_output=True,
