@@ -5,6 +5,18 @@ data set out of var/ (ITSM_VAR_DIR=bench/data, or the DATABASE_URL given).
 """
 
 from itsm.settings import *  # noqa: F403
+from itsm.settings import CELERY_FILESYSTEM_BROKER_DIR
 
 ROOT_URLCONF = "bench.urls"
 DEBUG = False
+
+# The portal benchmark queues a notification task per submission, for events that exist only in
+# the bench database. They must never reach a broker that a real worker consumes from (REDIS_URL),
+# so the bench always queues them in files under its own folder, which it empties afterwards.
+CELERY_BROKER_URL = "filesystem://"
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "data_folder_in": str(CELERY_FILESYSTEM_BROKER_DIR / "queue"),
+    "data_folder_out": str(CELERY_FILESYSTEM_BROKER_DIR / "queue"),
+    "processed_folder": str(CELERY_FILESYSTEM_BROKER_DIR / "processed"),
+    "store_processed": False,
+}
