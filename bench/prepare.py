@@ -74,10 +74,10 @@ def migrations_key() -> str:
 
 
 def migrate() -> None:
-    """Migrate. A new SQLite file starts as a copy of an already migrated one when the migrations
+    """Migrate, listing each migration on stderr (a fresh PostgreSQL takes minutes). A new SQLite file starts as a copy of an already migrated one when the migrations
     are the same: running them all takes longer than generating a small data set."""
     if connection.vendor != "sqlite":
-        call_command("migrate", verbosity=0, interactive=False)
+        call_command("migrate", verbosity=1, interactive=False, stdout=sys.stderr)
         return
     path = Path(settings.DATABASES["default"]["NAME"])
     template = CACHE_DIR / f"migrated-{migrations_key()}.sqlite3"
@@ -87,7 +87,7 @@ def migrate() -> None:
         for suffix in ("-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         shutil.copyfile(template, path)
-    call_command("migrate", verbosity=0, interactive=False)
+    call_command("migrate", verbosity=1, interactive=False, stdout=sys.stderr)
     if fresh and not template.exists():
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
