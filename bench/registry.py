@@ -20,7 +20,7 @@ BENCHMARKS = [
     Benchmark("portal_submit", "Portal submission throughput", "bench.portal_load:portal_submit"),
     Benchmark("api_list", "API incident list", "bench.pages:api_list"),
     Benchmark("sla_sweep", "SLA sweep", "bench.slots:sla_sweep"),
-    Benchmark("kb_match", "Known-error match", "bench.slots:kb_match"),
+    Benchmark("kb_match", "Known-error match", "bench.kb_match:kb_match"),
     Benchmark("alert_ingest", "Alert ingest", "bench.slots:alert_ingest"),
 ]
 
