@@ -19,7 +19,7 @@ BENCHMARKS = [
     Benchmark("queue", "Team queue page", "bench.pages:queue"),
     Benchmark("portal_submit", "Portal submission throughput", "bench.portal_load:portal_submit"),
     Benchmark("api_list", "API incident list", "bench.pages:api_list"),
-    Benchmark("sla_sweep", "SLA sweep", "bench.slots:sla_sweep"),
+    Benchmark("sla_sweep", "SLA sweep", "bench.sla_sweep:sla_sweep"),
     Benchmark("kb_match", "Known-error match", "bench.kb_match:kb_match"),
     Benchmark("alert_ingest", "Alert ingest", "bench.slots:alert_ingest"),
 ]

@@ -1,6 +1,6 @@
-"""Benchmark 5: the SLA sweep and alert ingest (the known-error match is in kb_match.py).
+"""Benchmark 5: alert ingest (the SLA sweep and the known-error match are in sla_sweep.py and kb_match.py).
 
-Their issues add the features and wire their measurement here; until then each slot says so
+Its issue adds the feature and wires its measurement here; until then the slot says so
 instead of reporting a number it does not have.
 """
 
@@ -9,10 +9,6 @@ from __future__ import annotations
 from .config import Config
 
 NOT_BUILT = "not built yet"
-
-
-def sla_sweep(config: Config) -> dict:
-    return {"status": NOT_BUILT, "note": "the SLA sweep's issue adds this measurement", "figures": []}
 
 
 def alert_ingest(config: Config) -> dict:

@@ -14,7 +14,7 @@ from .test_harness import run_bench
 FIGURE_KEYS = {"figure", "value", "unit", "ceiling", "ceiling_value", "ratio", "target", "met", "higher_is_better"}
 
 
-def _figures(tmp_path, name: str) -> dict[str, dict]:
+def _run(tmp_path, name: str) -> tuple[dict[str, dict], str]:
     done, results = run_bench(tmp_path, BENCH_ONLY=name)
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(results.read_text())
@@ -25,7 +25,11 @@ def _figures(tmp_path, name: str) -> dict[str, dict]:
         assert set(row) == FIGURE_KEYS
         assert isinstance(row["value"], int | float) and math.isfinite(row["value"]), row
     assert name in done.stdout
-    return {row["figure"].split(" (")[0]: row for row in bench["figures"]}
+    return {row["figure"].split(" (")[0]: row for row in bench["figures"]}, done.stderr
+
+
+def _figures(tmp_path, name: str) -> dict[str, dict]:
+    return _run(tmp_path, name)[0]
 
 
 @pytest.mark.timeout(180)
@@ -41,3 +45,22 @@ def test_kb_match_reports_latency_against_an_icontains_scan_and_relevance(tmp_pa
 
 def test_the_icontains_scan_looks_for_the_longest_word():
     assert longest_word("VPN error 809 after the firewall change") == "firewall"
+
+
+@pytest.mark.timeout(180)
+def test_sla_sweep_reports_wall_time_and_queries_against_the_naive_loop_and_leaves_the_data_set(tmp_path):
+    figures = _figures(tmp_path, "sla_sweep")
+    wall = figures["sweep wall time"]
+    assert wall["unit"] == "s" and wall["value"] > 0 and wall["ceiling_value"] > 0 and wall["met"] in (True, False)
+    assert figures["naive loop / sweep"]["value"] > 0
+    assert figures["sweep queries"]["value"] > 0 and figures["sweep queries"]["ceiling_value"] > 0
+    # Both did the same work: every due incident handled, the same escalations fired.
+    assert figures["incidents handled by the sweep"]["value"] == figures["incidents handled by the sweep"][
+        "ceiling_value"] > 0
+    assert figures["escalations fired by the sweep"]["ratio"] == 1.0
+    # A second run finds the data set as the first left it: nothing created survived.
+    again, progress = _run(tmp_path, "sla_sweep")
+    assert "reusing the data set" in progress
+    assert "sla_sweep: rolled back" in progress
+    assert [(f["figure"], f["value"]) for f in again.values() if f["unit"] != "s" and f["unit"] != "x"] == [
+        (f["figure"], f["value"]) for f in figures.values() if f["unit"] != "s" and f["unit"] != "x"]

@@ -1,0 +1,140 @@
+"""Benchmark 5a: one SLA sweep over 100,000 open incidents of which 1% are due, against the naive loop.
+
+Everything happens in one transaction that is rolled back at the end, so the data set stays as
+stamped: the data set's active incidents are given a clock with nothing due for weeks, clones of
+one of them fill the open incidents up to 100,000 x BENCH_SCALE, and 1% of all of them get a
+resolution deadline a minute ago. `escalation.sweep(now)` runs once (wall time, queries), the work
+is undone to a savepoint, and `escalation.naive_sweep(now)` does the same work on the same rows.
+Messages would leave after commit, which never comes: nothing is queued or sent.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from incidents import clock, escalation, roles, services
+from incidents.models import Incident
+from incidents.workflow import State
+
+from .config import FULL_SIZE, Config
+from .report import figure
+
+DUE_SHARE = 100  # one incident in 100 is due
+WALL_TARGET_S = 2.0
+SPEED_TARGET = 20.0  # the sweep at least 20x faster than the naive loop
+BATCH = 500  # rows per INSERT: within SQLite's bound-variable limit at ~60 columns
+RESPONSE_TARGET = 4 * 60  # minutes; a P3's targets, so that the 75% thresholds are weeks away
+RESOLUTION_TARGET = 5 * 24 * 60
+
+
+class _RollBack(Exception):
+    """Raised to undo everything the benchmark created."""
+
+
+def log(message: str) -> None:
+    print(f"[bench]   {message}", file=sys.stderr, flush=True)
+
+
+def open_target(scale: float) -> int:
+    return max(100, round(FULL_SIZE * scale))
+
+
+def _resolver_id() -> int | None:
+    from django.contrib.auth import get_user_model
+
+    return (get_user_model().objects.filter(groups__name=roles.RESOLVER).order_by("pk")
+            .values_list("pk", flat=True).first())
+
+
+def add_open_incidents(total: int, now) -> int:
+    """Clone an incident of the data set until `total` incidents are active; returns how many exist."""
+    active = Incident.objects.filter(state__in=clock.ACTIVE_STATES)
+    missing = total - active.count()
+    template = active.order_by("pk").first() or Incident.objects.order_by("pk").first()
+    if template is None:
+        raise AssertionError("the data set has no incident to clone")
+    fields = [f for f in Incident._meta.concrete_fields if not f.primary_key]
+    values = {f.attname: getattr(template, f.attname) for f in fields}
+    values.update(state=State.IN_PROGRESS, opened_at=now - timedelta(hours=2))
+    created = 0
+    while created < missing:
+        batch = [Incident(**{**values, "reference": f"SLA-{created + n:09d}"})
+                 for n in range(min(BATCH, missing - created))]
+        Incident.objects.bulk_create(batch, batch_size=BATCH)
+        created += len(batch)
+        if created % 20_000 < BATCH:
+            log(f"sla_sweep: {created:,}/{missing:,} open incidents added")
+    return active.count()
+
+
+def set_clocks(now) -> int:
+    """Every active incident: in progress, assigned, responded to, resolution due in 30 days; then
+    every DUE_SHARE-th one due a minute ago. Returns the number due."""
+    from django.db.models import F
+
+    active = Incident.objects.filter(state__in=clock.ACTIVE_STATES)
+    active.filter(assignee__isnull=True).update(assignee_id=_resolver_id())
+    active.update(
+        state=State.IN_PROGRESS, responded_at=now - timedelta(hours=1), resolved_at=None, unassigned_since=None,
+        clock_paused_at=None, update_due_at=None, auto_close_at=None, sla_priority=F("priority"),
+        response_target=RESPONSE_TARGET, resolution_target=RESOLUTION_TARGET,
+        respond_by=now - timedelta(hours=1), resolve_by=now + timedelta(days=30),
+        next_due_at=now + timedelta(days=25), response_breached=False, resolution_breached=False,
+    )
+    ids = list(active.order_by("pk").values_list("pk", flat=True))[::DUE_SHARE]
+    for start in range(0, len(ids), BATCH):
+        Incident.objects.filter(pk__in=ids[start:start + BATCH]).update(
+            resolve_by=now - timedelta(minutes=1), next_due_at=now - timedelta(minutes=1))
+    return len(ids)
+
+
+def timed(work) -> tuple[escalation.SweepResult, float, int]:
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        result = work()
+        seconds = time.perf_counter() - started
+    return result, seconds, len(queries)
+
+
+def sla_sweep(config: Config) -> dict:
+    now = timezone.now()
+    total = open_target(config.scale)
+    try:
+        with transaction.atomic():
+            services.system_user()  # created once ever; not part of a sweep's work
+            started = time.perf_counter()
+            active = add_open_incidents(total, now)
+            due = set_clocks(now)
+            setup = time.perf_counter() - started
+            log(f"sla_sweep: {active:,} open incidents, {due:,} due (set up in {setup:.1f} s); sweep()")
+            before = transaction.savepoint()
+            swept, sweep_s, sweep_q = timed(lambda: escalation.sweep(now))
+            transaction.savepoint_rollback(before)
+            log(f"sla_sweep: sweep() {sweep_s:.2f} s; the same work with naive_sweep()")
+            naive, naive_s, naive_q = timed(lambda: escalation.naive_sweep(now))
+            raise _RollBack
+    except _RollBack:
+        pass
+    log("sla_sweep: rolled back")
+
+    ratio = naive_s / sweep_s if sweep_s else None
+    figures = [
+        figure(f"sweep wall time ({active:,} open, {due:,} due)", sweep_s, "s", ceiling="naive loop wall time",
+               ceiling_value=naive_s, target=f"< {WALL_TARGET_S:g} s and <= 1/{SPEED_TARGET:g} of the naive loop",
+               met=sweep_s < WALL_TARGET_S and ratio is not None and ratio >= SPEED_TARGET),
+        figure("naive loop / sweep", ratio or 0.0, "x", target=f">= {SPEED_TARGET:g}x",
+               met=ratio is not None and ratio >= SPEED_TARGET, higher_is_better=True),
+        figure("sweep queries", sweep_q, "queries", ceiling="naive loop queries", ceiling_value=naive_q),
+        figure("incidents handled by the sweep", swept.due, "incidents", ceiling="by the naive loop",
+               ceiling_value=naive.due),
+        figure("escalations fired by the sweep", swept.escalations + swept.breaches, "actions",
+               ceiling="by the naive loop", ceiling_value=naive.escalations + naive.breaches),
+    ]
+    return {"status": "ok", "figures": figures, "open_incidents": active, "due": due,
+            "setup_seconds": round(setup, 1), "sweep": vars(swept), "naive": vars(naive)}
