@@ -12,6 +12,7 @@ from django.utils.timesince import timesince
 from simple_history.admin import SimpleHistoryAdmin
 
 from .. import roles, services
+from ..admin_sla import IncidentSlaAdminMixin, SlaStatusFilter
 from ..models import Incident
 from .actions import assign_to_me, route_to_team
 from .filters import AssignmentFilter
@@ -34,11 +35,12 @@ class EditRefused(Exception):
 
 
 @admin.register(Incident)
-class IncidentAdmin(KnownErrorViews, IncidentWorkViews, SimpleHistoryAdmin):
-    list_display = ("reference", "summary", "priority_badge", "state", "team", "assignee", "age")
+class IncidentAdmin(IncidentSlaAdminMixin, KnownErrorViews, IncidentWorkViews, SimpleHistoryAdmin):
+    list_display = ("reference", "summary", "priority_badge", "sla_time_left", "state", "team", "assignee", "age")
     list_display_links = ("reference", "summary")
     list_filter = (
-        "state", "priority", "team", "category", AssignmentFilter, "is_major", "triage_decision", HasKnownErrorFilter,
+        "state", "priority", SlaStatusFilter, "team", "category", AssignmentFilter, "is_major", "triage_decision",
+        HasKnownErrorFilter,
     )
     search_fields = ("reference", "summary", "description", "reporter__username", "reporter__email")
     list_select_related = ("team", "assignee")
@@ -60,10 +62,11 @@ class IncidentAdmin(KnownErrorViews, IncidentWorkViews, SimpleHistoryAdmin):
         )}),
         ("Assignment", {"fields": ("team", "assignee", "state", "hold_reason", "loaded_version")}),
         ("Resolution", {"fields": ("resolution_code", "resolution_notes", "workaround")}),
+        ("SLA clock", {"fields": ("sla_clock",)}),
     )
     change_readonly_fields = (
         "reference", "reporter_contact", "channel", "opened_at", "priority", "state", "hold_reason",
-        "known_error", "triage_decision",
+        "known_error", "triage_decision", "sla_clock",
     )
     add_fieldsets = (
         (None, {"fields": ("reporter_login", "channel", "summary", "description")}),

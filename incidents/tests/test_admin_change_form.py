@@ -67,6 +67,7 @@ def test_change_form_groups_fields_into_classification_assignment_and_resolution
     ]
     assert fieldsets["Assignment"] == ["team", "assignee", "state", "hold_reason", "loaded_version"]
     assert fieldsets["Resolution"] == ["resolution_code", "resolution_notes", "workaround"]
+    assert fieldsets["SLA clock"] == ["sla_clock"]
     form = response.context["adminform"].form
     assert "state" not in form.fields and "priority" not in form.fields
     assert form["loaded_version"].value() == incident.version

@@ -56,7 +56,7 @@ def test_changelist_shows_reference_summary_priority_state_team_assignee_and_age
     response = client.get(CHANGELIST)
     assert response.status_code == 200
     assert list(response.context["cl"].list_display) == [
-        "action_checkbox", "reference", "summary", "priority_badge", "state", "team", "assignee", "age",
+        "action_checkbox", "reference", "summary", "priority_badge", "sla_time_left", "state", "team", "assignee", "age",
     ]
     html = response.content.decode()
     assert p1_network.reference in html

@@ -145,3 +145,19 @@ def test_sla_column_and_filter_need_no_query_per_row(traveller, reporter, networ
     with CaptureQueriesContext(connection) as queries:
         assert len(filtered("breached", rf, superuser)) == 6
     assert len(queries) == 1
+
+
+def test_incident_list_filters_breached_incidents(client, agent, time_machine):
+    from django.urls import reverse
+
+    from .factories import CategoryFactory, make_incident
+
+    network = TeamFactory(name="Network", slug="network")
+    category = CategoryFactory(name="Network", default_team=network)
+    time_machine.move_to("2026-03-02 09:00Z", tick=False)
+    late = make_incident(category=category, impact="high", urgency="high", summary="Core switch down")
+    time_machine.move_to("2026-03-02 14:00Z", tick=False)  # past the P1 four-hour resolution target
+    fresh = make_incident(category=category, impact="high", urgency="high", summary="Second outage")
+    client.force_login(agent)
+    page = client.get(reverse("admin:incidents_incident_changelist"), {"sla": "breached"}).content.decode()
+    assert late.reference in page and fresh.reference not in page
