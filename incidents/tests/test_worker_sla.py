@@ -7,16 +7,14 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.utils import timezone
@@ -24,15 +22,12 @@ from django.utils import timezone
 from incidents import roles
 from incidents.models import Escalation, EscalationRule, Incident, Notification, Page, Rotation, RotationMember
 from incidents.tasks import sla_sweep
-from itsm.celery import app
+from itsm.tests.worker_support import output_of, routed_to, start_worker, stop, wait_for, worker_env
 
 from .factories import CategoryFactory, TeamFactory, UserFactory, make_incident
 
 pytestmark = [pytest.mark.worker, pytest.mark.postgres, pytest.mark.redis]
 
-ROOT = Path(__file__).resolve().parents[2]
-NOT_INHERITED = {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER", "ITSM_VAR_DIR",
-                 "MEDIA_ROOT", "STATIC_ROOT", "EMAIL_BACKEND", "ITSM_PRODUCTION", "DEBUG"}
 # A short visibility timeout, so that the task of a killed worker is redelivered within seconds.
 VISIBILITY = 4
 
@@ -52,75 +47,43 @@ app.worker_main(["worker", "--pool=solo", "--loglevel=INFO", "-Q", queue, "-n", 
 """
 
 
-def database_url(db: dict) -> str:
-    auth = quote(db["USER"] or "postgres")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"])
-    return f"postgres://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
-
-
 class Workers:
-    def __init__(self, env: dict[str, str], queue: str, logs: Path) -> None:
-        self.env, self.queue, self.logs = env, queue, logs
+    """Workers on the test's own queue; every one started is kept, for its output and to stop it."""
+
+    def __init__(self, env: dict[str, str], queue: str, folder: Path) -> None:
+        self.env, self.queue, self.folder = env, queue, folder
         self.processes: list[subprocess.Popen] = []
+        self.logs: list[Path] = []
 
     def start(self) -> subprocess.Popen:
-        log = self.logs / f"worker{len(self.processes)}.log"
-        output = log.open("w")
-        process = subprocess.Popen(
-            [sys.executable, "-c", WORKER, f"{self.queue}-{len(self.processes)}@%h"], cwd=ROOT, env=self.env,
-            stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        process.log = log  # type: ignore[attr-defined]
+        log = self.folder / f"worker{len(self.processes)}.log"
+        self.logs.append(log)
+        process = start_worker(WORKER, f"{self.queue}-{len(self.processes)}@%h", self.env, log)
         self.processes.append(process)
-        wait_for(lambda: process.poll() is not None or " ready." in log.read_text(), 60, "the worker did not start",
-                 self)
-        assert process.poll() is None, log.read_text()
         return process
 
     def output(self) -> str:
-        return "\n".join(f"--- {p.log}\n{p.log.read_text()[-3000:]}" for p in self.processes)  # type: ignore
+        return output_of(*self.logs)
 
     def stop(self) -> None:
         for process in self.processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait(timeout=15)
-
-
-def wait_for(condition: Callable[[], bool], seconds: float, what: str, workers: Workers) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.3)
-    pytest.fail(f"{what} within {seconds:.0f}s.\n{workers.output()}")
+            stop(process)
 
 
 @pytest.fixture
 def workers(require_postgres, redis_url, transactional_db, settings, tmp_path):
     # The SLA defaults and roles are there: post_migrate puts them back after each flush.
     queue = f"itsm-sla-test-{uuid.uuid4().hex[:10]}"
-    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
-    env.update(
-        DJANGO_SETTINGS_MODULE="itsm.settings", PYTHONUNBUFFERED="1", DB_CONN_MAX_AGE="0",
-        DATABASE_URL=database_url(settings.DATABASES["default"]), REDIS_URL=redis_url,
-        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend", ITSM_VAR_DIR=str(tmp_path / "var"),
-        SLA_TEST_QUEUE=queue, SLA_TEST_VISIBILITY=str(VISIBILITY),
-        ITSM_PAGING_WEBHOOK_URL="",
+    env = worker_env(
+        db=settings.DATABASES["default"], redis_url=redis_url, var_dir=tmp_path / "var",
+        SLA_TEST_QUEUE=queue, SLA_TEST_VISIBILITY=str(VISIBILITY), ITSM_PAGING_WEBHOOK_URL="",
     )
-    previous = app.conf.task_routes
-    app.conf.update(task_routes={"incidents.tasks.*": {"queue": queue}})
     pool = Workers(env, queue, tmp_path)
-    try:
-        yield pool
-    finally:
-        pool.stop()
-        app.conf.update(task_routes=previous)
+    with routed_to(queue, "incidents.tasks.*"):
+        try:
+            yield pool
+        finally:
+            pool.stop()
 
 
 def overdue_p1(*, minutes: int, **kwargs) -> Incident:
@@ -146,11 +109,11 @@ def test_worker_escalates_a_p1_whose_response_deadline_has_passed(workers):
     workers.start()
     sla_sweep.delay()
     fired = Escalation.objects.filter(incident=incident, rule__isnull=False)
-    wait_for(fired.exists, 30, "the worker did not escalate", workers)
+    wait_for(fired.exists, 30, "the worker did not escalate", *workers.logs)
     notices = Notification.objects.filter(event__incident=incident, recipient=manager.email)
-    wait_for(lambda: notices.filter(sent_at__isnull=False).exists(), 30, "the manager was not told", workers)
+    wait_for(lambda: notices.filter(sent_at__isnull=False).exists(), 30, "the manager was not told", *workers.logs)
     sla_sweep.delay()  # a second sweep (duplicate delivery, next minute) changes nothing
-    wait_for(lambda: workers.output().count("sla_sweep[") >= 4, 30, "the second sweep did not run", workers)
+    wait_for(lambda: workers.output().count("sla_sweep[") >= 4, 30, "the second sweep did not run", *workers.logs)
     incident.refresh_from_db()
     assert incident.response_breached is True
     assert [e.rule.name for e in fired] == ["Response target breached: incident manager"]
@@ -224,7 +187,7 @@ def test_worker_killed_mid_page_is_redelivered_and_the_escalation_fires_once(wor
         first = workers.start()
         sla_sweep.delay()
         # The sweep fires the rule and commits the page; the page task blocks on the far end.
-        wait_for(lambda: len(far_end.received) == 1, 45, "the page never reached the far end", workers)
+        wait_for(lambda: len(far_end.received) == 1, 45, "the page never reached the far end", *workers.logs)
         os.killpg(first.pid, signal.SIGKILL)
         first.wait(timeout=10)
         far_end.release.set()
@@ -234,10 +197,10 @@ def test_worker_killed_mid_page_is_redelivered_and_the_escalation_fires_once(wor
 
         workers.start()
         wait_for(lambda: Page.objects.filter(pk=page.pk, webhook_sent_at__isnull=False).exists(), 60,
-                 "the redelivered page was not sent", workers)
+                 "the redelivered page was not sent", *workers.logs)
         sla_sweep.delay()  # and a sweep on the new worker finds nothing left to fire
-        wait_for(lambda: workers.processes[1].log.read_text().count("sla_sweep[") >= 2, 30,  # type: ignore
-                 "the second sweep did not run", workers)
+        wait_for(lambda: workers.logs[1].read_text().count("sla_sweep[") >= 2, 30,
+                 "the second sweep did not run", *workers.logs)
 
     assert Escalation.objects.filter(incident=incident, rule__isnull=False).count() == 1
     assert Page.objects.filter(incident=incident).count() == 1

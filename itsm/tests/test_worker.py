@@ -8,87 +8,24 @@ service and so always runs.
 from __future__ import annotations
 
 import json
-import os
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.contrib.auth import get_user_model
 
 from incidents import services
 from incidents.models import Notification
-from itsm.celery import app
+
+from .worker_support import ROOT, process_env, routed_to, running, wait_for, worker_env
 
 pytestmark = pytest.mark.worker
-
-ROOT = Path(__file__).resolve().parents[2]
-# Settings of this test process that must not reach the processes under test.
-NOT_INHERITED = {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER", "ITSM_VAR_DIR",
-                 "MEDIA_ROOT", "STATIC_ROOT", "EMAIL_BACKEND", "ITSM_PRODUCTION", "DEBUG"}
-
-
-def process_env(**settings: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
-    env.update(DJANGO_SETTINGS_MODULE="itsm.settings", PYTHONUNBUFFERED="1", **settings)
-    return env
-
-
-@contextmanager
-def running(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
-    """A Celery process for the duration of the block; stopped (then killed) afterwards."""
-    with log.open("w") as output:
-        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-        try:
-            yield process
-        finally:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait(timeout=15)
-
-
-def wait_for(condition: Callable[[], bool], seconds: float, what: str, log: Path) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.5)
-    pytest.fail(f"{what} within {seconds:.0f}s. Process output:\n{log.read_text()[-4000:]}")
 
 
 def celery(*args: str) -> list[str]:
     return [sys.executable, "-m", "celery", "-A", "itsm", *args]
-
-
-def database_url(db: dict) -> str:
-    """A URL for the database this test runs on (the test database pytest-django created)."""
-    auth = quote(db["USER"] or "postgres")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"])
-    return f"postgres://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
-
-
-@contextmanager
-def tasks_routed_to(queue: str) -> Iterator[None]:
-    # A queue of its own, so that no other worker on this Redis takes the test's task.
-    previous = app.conf.task_routes
-    app.conf.update(task_routes={"incidents.tasks.notify_event": {"queue": queue}})
-    try:
-        yield
-    finally:
-        app.conf.update(task_routes=previous)
 
 
 @pytest.mark.postgres
@@ -99,14 +36,11 @@ def test_worker_on_redis_sends_the_reporters_acknowledgement_after_the_web_commi
     """The web process commits an incident and queues the notification; a worker started with
     production's command line (on the same PostgreSQL database and Redis) sends it."""
     queue = f"itsm-test-{uuid.uuid4().hex[:12]}"
-    env = process_env(
-        DATABASE_URL=database_url(settings.DATABASES["default"]), REDIS_URL=redis_url, DB_CONN_MAX_AGE="0",
-        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend", ITSM_VAR_DIR=str(tmp_path / "var"),
-    )
+    env = worker_env(db=settings.DATABASES["default"], redis_url=redis_url, var_dir=tmp_path / "var")
     log = tmp_path / "worker.log"
     command = celery("worker", "--pool=solo", "--loglevel=INFO", "-Q", queue, "-n", f"{queue}@%h",
                      "--without-gossip", "--without-mingle")
-    with running(command, env, log) as worker, tasks_routed_to(queue):
+    with running(command, env, log) as worker, routed_to(queue, "incidents.tasks.notify_event"):
         wait_for(lambda: worker.poll() is not None or " ready." in log.read_text(), 60, "the worker did not start", log)
         assert worker.poll() is None, log.read_text()
 

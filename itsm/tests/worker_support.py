@@ -1,0 +1,114 @@
+"""Real Celery processes in tests: their environment, waiting on them, and stopping them.
+
+Shared by the tests that need a worker (notifications, the SLA sweep, required reviews), so that
+each of them starts, watches and stops a worker the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from itsm.celery import app
+
+ROOT = Path(__file__).resolve().parents[2]
+# Settings of this test process that must not reach the processes under test.
+NOT_INHERITED = {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER", "ITSM_VAR_DIR",
+                 "MEDIA_ROOT", "STATIC_ROOT", "EMAIL_BACKEND", "ITSM_PRODUCTION", "DEBUG"}
+
+
+def process_env(**settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
+    env.update(DJANGO_SETTINGS_MODULE="itsm.settings", PYTHONUNBUFFERED="1", **settings)
+    return env
+
+
+def database_url(db: dict) -> str:
+    """A URL for the database this test runs on (the test database pytest-django created)."""
+    auth = quote(db["USER"] or "postgres")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(db["PASSWORD"])
+    return f"postgres://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+def worker_env(*, db: dict, redis_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a worker on the test's PostgreSQL database and Redis."""
+    return process_env(
+        DB_CONN_MAX_AGE="0", DATABASE_URL=database_url(db), REDIS_URL=redis_url,
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend", ITSM_VAR_DIR=str(var_dir), **extra,
+    )
+
+
+def output_of(*logs: Path) -> str:
+    return "\n".join(f"--- {log}\n{log.read_text()[-3000:]}" for log in logs if log.exists())
+
+
+def wait_for(condition: Callable[[], bool], seconds: float, what: str, *logs: Path) -> None:
+    """Poll until `condition()`; fail with `what` and the processes' output when time runs out."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.3)
+    pytest.fail(f"{what} within {seconds:.0f}s.\n{output_of(*logs)}")
+
+
+def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    """Start a process in its own session (so that it can be killed with its children)."""
+    with log.open("w") as output:
+        return subprocess.Popen(args, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+def start_worker(script: str, name: str, env: dict[str, str], log: Path) -> subprocess.Popen:
+    """Run a worker `script` (Python source; argv[1] is the node name) and wait until it is ready."""
+    process = start([sys.executable, "-c", script, name], env, log)
+    try:
+        wait_for(lambda: process.poll() is not None or " ready." in log.read_text(), 60, "the worker did not start",
+                 log)
+        assert process.poll() is None, log.read_text()
+    except BaseException:
+        stop(process)
+        raise
+    return process
+
+
+def stop(process: subprocess.Popen) -> None:
+    """A warm shutdown, then a kill of the whole session if it does not end."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=15)
+
+
+@contextmanager
+def running(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    """A process for the duration of the block; stopped (then killed) afterwards."""
+    process = start(args, env, log)
+    try:
+        yield process
+    finally:
+        stop(process)
+
+
+@contextmanager
+def routed_to(queue: str, *patterns: str) -> Iterator[None]:
+    """Send these tasks to a queue of the test's own, so that no other worker on this Redis takes them."""
+    previous = app.conf.task_routes
+    app.conf.update(task_routes={pattern: {"queue": queue} for pattern in patterns})
+    try:
+        yield
+    finally:
+        app.conf.update(task_routes=previous)
