@@ -14,6 +14,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
+from itsm.errors import WorkflowError
+
 from . import clock, roles
 from .models import (
     Attachment,
@@ -51,14 +53,6 @@ def system_user():
         user.save(update_fields=["password"])
         user.groups.add(Group.objects.get_or_create(name=roles.INCIDENT_MANAGER)[0])
     return user
-
-
-class WorkflowError(Exception):
-    """A refused action, with a sentence for the person who tried it (HTTP 409 in the API)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
+from itsm.errors import WorkflowError
+
 from .models import Article, Deflection, FixStatus, KnownError
 from .workflow import PublishWorkflow
 
@@ -23,14 +25,6 @@ KnowledgeItem = KnownError | Article
 
 # What a deflection keeps of the text typed on the portal: enough to read, not a log dump.
 DEFLECTION_TEXT_LIMIT = 2000
-
-
-class WorkflowError(Exception):
-    """A refused action, with a sentence for the person who tried it."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
