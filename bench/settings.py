@@ -5,7 +5,7 @@ data set out of var/ (ITSM_VAR_DIR=bench/data, or the DATABASE_URL given).
 """
 
 from itsm.settings import *  # noqa: F403
-from itsm.settings import CELERY_FILESYSTEM_BROKER_DIR
+from itsm.settings import CELERY_FILESYSTEM_BROKER_DIR, filesystem_broker_options
 
 ROOT_URLCONF = "bench.urls"
 DEBUG = False
@@ -14,10 +14,4 @@ DEBUG = False
 # the bench database. They must never reach a broker that a real worker consumes from (REDIS_URL),
 # so the bench always queues them in files under its own folder, which it empties afterwards.
 CELERY_BROKER_URL = "filesystem://"
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "data_folder_in": str(CELERY_FILESYSTEM_BROKER_DIR / "queue"),
-    "data_folder_out": str(CELERY_FILESYSTEM_BROKER_DIR / "queue"),
-    "processed_folder": str(CELERY_FILESYSTEM_BROKER_DIR / "processed"),
-    "control_folder": str(CELERY_FILESYSTEM_BROKER_DIR / "control"),
-    "store_processed": False,
-}
+CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(CELERY_FILESYSTEM_BROKER_DIR)

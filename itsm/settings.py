@@ -127,6 +127,20 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
 # --- Celery -------------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
 CELERY_FILESYSTEM_BROKER_DIR = VAR_DIR / "celery-broker"
+
+
+def filesystem_broker_options(folder: Path) -> dict:
+    """kombu's filesystem transport with every folder under `folder` (itsm/celery.py creates them)."""
+    return {
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "processed_folder": str(folder / "processed"),
+        # Broadcast/control messages; kombu's default is a "control" folder in the working directory.
+        "control_folder": str(folder / "control"),
+        "store_processed": False,
+    }
+
+
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
@@ -134,14 +148,7 @@ else:
     # A broker that needs no server: queues are files under var/. Good for one machine; a hard
     # killed worker loses its in-flight task here, which is why production uses Redis.
     CELERY_BROKER_URL = "filesystem://"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_FILESYSTEM_BROKER_DIR / "queue"),
-        "data_folder_out": str(CELERY_FILESYSTEM_BROKER_DIR / "queue"),
-        "processed_folder": str(CELERY_FILESYSTEM_BROKER_DIR / "processed"),
-        # Broadcast/control messages; kombu's default is a "control" folder in the working directory.
-        "control_folder": str(CELERY_FILESYSTEM_BROKER_DIR / "control"),
-        "store_processed": False,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(CELERY_FILESYSTEM_BROKER_DIR)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", CELERY_BROKER_URL)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
