@@ -54,13 +54,6 @@ def team_ids(user: AbstractBaseUser) -> frozenset[int]:
     return cached
 
 
-def forget(user: AbstractBaseUser) -> None:
-    """Drop the per-request caches (after changing a user's groups or teams)."""
-    for attr in ("_itsm_roles", "_itsm_team_ids"):
-        if hasattr(user, attr):
-            delattr(user, attr)
-
-
 def is_desk_agent(user: AbstractBaseUser) -> bool:
     return bool(getattr(user, "is_superuser", False)) or DESK_AGENT in role_names(user)
 

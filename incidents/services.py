@@ -85,10 +85,6 @@ def _transition_meta(incident: Incident, name: str):
     return meta
 
 
-def transition_names() -> list[str]:
-    return [t.name for t in Incident._meta.get_field("state").get_all_transitions(Incident)]
-
-
 def _info(transition) -> TransitionInfo:
     custom = transition.custom or {}
     return TransitionInfo(
@@ -124,7 +120,6 @@ def available_transitions(incident: Incident, user, *, for_reporter: bool = Fals
 def _refusal(incident: Incident, name: str) -> str:
     meta = _transition_meta(incident, name)
     t = meta.get_transition(incident.state)
-    label = (t.custom or {}).get("label", name) if t else name
     if t is None:
         return (
             f"“{_label_of(name).capitalize()}” is not possible: {incident.reference} is "
@@ -136,7 +131,7 @@ def _refusal(incident: Incident, name: str) -> str:
             # A close gate explains itself; the others carry a fixed sentence.
             explained = close_refusal(incident) if condition is passes_close_gates else None
             failed.append(explained or getattr(condition, "refusal", condition.__name__))
-    return " ".join(failed) or f"“{label}” is not possible now."
+    return " ".join(failed) or f"“{(t.custom or {}).get('label', name)}” is not possible now."
 
 
 def _label_of(name: str) -> str:
