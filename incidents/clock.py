@@ -17,7 +17,9 @@ the sweep's one indexed query looks only at that column.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -113,6 +115,29 @@ class SlaConfig:
 
     def rules_for(self, priority: int, trigger: str) -> list[EscalationRule]:
         return [r for r in self.rules if r.trigger == trigger and priority <= r.up_to_priority]
+
+
+_in_use: ContextVar[SlaConfig | None] = ContextVar("sla_config_in_use", default=None)
+
+
+@contextmanager
+def using(config: SlaConfig) -> Iterator[SlaConfig]:
+    """Let every clock refresh inside the block use `config` instead of loading its own.
+
+    The sweep holds one configuration for all the incidents it handles; an action it takes through
+    the services (routing an incident, raising its priority) saves the incident, and that save
+    refreshes the clock. Without this, each such save would load the policies, calendars and rules
+    again.
+    """
+    token = _in_use.set(config)
+    try:
+        yield config
+    finally:
+        _in_use.reset(token)
+
+
+def config_in_use() -> SlaConfig:
+    return _in_use.get() or SlaConfig()
 
 
 # --- keys of the things the clock does (Escalation.key) ------------------------------------------
@@ -260,7 +285,7 @@ def refresh(
 ) -> Incident:
     """Update the incident's clock fields in place (no save). See the module docstring."""
     now = now or timezone.now()
-    config = config or SlaConfig()
+    config = config or config_in_use()
     state = incident.state
 
     if state in ACTIVE_STATES and incident.sla_priority != incident.priority:
@@ -342,7 +367,7 @@ def record_stakeholder_update(incident: Incident | int, *, at: datetime | None =
     with transaction.atomic():
         locked = Incident.objects.select_for_update().get(pk=pk)
         locked.last_update_at = at
-        config = SlaConfig()
+        config = config_in_use()
         policy = config.policies.get(locked.priority) if locked.state in OPEN_STATES else None
         if policy is not None and policy.update_minutes:
             locked.update_due_at = at + timedelta(minutes=policy.update_minutes)

@@ -20,15 +20,18 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+
+from itsm import db
 
 from . import clock, oncall, roles, services
 from .clock import Checkpoint, SlaConfig
 from .models import (
     Action,
     Escalation,
+    EscalationPath,
     EventKind,
     Incident,
     IncidentEvent,
@@ -70,25 +73,19 @@ class Context:
 
     now: datetime
     config: SlaConfig
-    _system: object = None
+    system: object
+    _managers: list[str] | None = None
+    _team_emails: dict[int, list[str]] = field(default_factory=dict)
+    _rotations: dict[int, Rotation | None] = field(default_factory=dict)
+    _paths: dict[int, Team] | None = None
 
     @classmethod
     def start(cls, now: datetime) -> Context:
         config = SlaConfig()
         config.preload_calendars()
-        ctx = cls(now=now, config=config)
-        # Created (once ever) outside any savepoint, so that a rolled-back action cannot undo it.
-        ctx._system = services.system_user()
-        return ctx
-    _managers: list[str] | None = None
-    _team_emails: dict[int, list[str]] = field(default_factory=dict)
-    _rotations: dict[int, Rotation | None] = field(default_factory=dict)
-
-    @property
-    def system(self):
-        if self._system is None:
-            self._system = services.system_user()
-        return self._system
+        # The system user is created (once ever) here, outside any savepoint, so that a
+        # rolled-back action cannot undo it.
+        return cls(now=now, config=config, system=services.system_user())
 
     def manager_emails(self) -> list[str]:
         if self._managers is None:
@@ -117,6 +114,12 @@ class Context:
             self._rotations[team_id] = Rotation.objects.filter(team_id=team_id).first()
         return self._rotations[team_id]
 
+    def escalates_to(self, team_id: int | None) -> Team | None:
+        """The tier 2/3 team of a team's escalation path (all paths read in one query)."""
+        if self._paths is None:
+            self._paths = {p.team_id: p.escalates_to for p in EscalationPath.objects.select_related("escalates_to")}
+        return self._paths.get(team_id) if team_id is not None else None
+
 
 def _when(moment: datetime | None) -> str:
     # strftime, not date_format: this runs for every escalation of a sweep, and date_format's
@@ -128,12 +131,15 @@ def _when(moment: datetime | None) -> str:
 @dataclass
 class _Fire:
     point: Checkpoint
+    incident_id: int
     superseded: bool = False
     kind: str = EventKind.ESCALATION
     message: str = ""
     recipients: list[str] = field(default_factory=list)
-    event: IncidentEvent | None = None
-    escalation: Escalation | None = None
+    outcome: str = ""
+    noticed: bool = False  # an event goes on the timeline (everything but a superseded threshold)
+    event_id: int | None = None
+    escalation_id: int | None = None
 
 
 def _describe(point: Checkpoint, incident: Incident) -> str:
@@ -163,16 +169,21 @@ def _plan(incident: Incident, ctx: Context, fired: set[str]) -> tuple[list[_Fire
             strongest[p.clock] = max(strongest.get(p.clock, 0), p.rule.percent or 100)
     fires = []
     for p in sorted(due, key=lambda p: (p.due_at, p.key)):
-        fire = _Fire(p)
+        fire = _Fire(p, incident.pk)
         if p.kind == "rule" and p.clock and (p.rule.percent or 100) < strongest[p.clock]:
             fire.superseded = True
         fires.append(fire)
     return fires, later
 
 
-def _notice(fire: _Fire, incident: Incident, ctx: Context) -> str | None:
-    """Fill in the event kind, recipients and outcome of a notify/page action. Returns the name of
-    an action that needs a service call afterwards, if any."""
+def _notice(fire: _Fire, incident: Incident, ctx: Context, *, may_settle: bool) -> str | None:
+    """Fill in the event kind, recipients and outcome of the fired point. Returns the action that
+    still needs doing after the rows are written (a page, or a change through the services), if any.
+
+    A change that the locked incident shows to be needless (no escalation path, already P1, already
+    major) is settled here, with no second look at the database, when `may_settle`: that is, when
+    no other change to the same incident comes before it in this batch.
+    """
     point = fire.point
     text = _describe(point, incident)
     if point.kind == "breach":
@@ -208,8 +219,28 @@ def _notice(fire: _Fire, incident: Incident, ctx: Context) -> str | None:
         fire.message = f"{text} Nobody is on call for {incident.team or 'an unassigned team'}: " \
                        "notified the incident managers."
     else:
-        fire.message = text
-        return action
+        settled = _needless(incident, rule, action, ctx) if may_settle else None
+        fire.message = f"{text} {settled}" if settled else text
+        return None if settled else action
+    return None
+
+
+def _route_target(rule, team_id: int | None, ctx: Context) -> Team | None:
+    return rule.target_team or ctx.escalates_to(team_id)
+
+
+def _needless(incident: Incident, rule, action: str, ctx: Context) -> str | None:
+    """Why a change action has nothing to do on this incident as it stands, or None."""
+    if action == Action.ROUTE_UP:
+        target = _route_target(rule, incident.team_id, ctx)
+        if target is None:
+            return f"No tier 2/3 team to route to from {incident.team or 'no team'} (set an escalation path)."
+        if target.pk == incident.team_id:
+            return f"Already with {target}."
+    elif action == Action.RAISE_PRIORITY and incident.priority <= 1:
+        return "Already P1."
+    elif action == Action.MARK_MAJOR and incident.is_major:
+        return "Already a major incident."
     return None
 
 
@@ -220,6 +251,7 @@ def _process(batch: list[Incident], ctx: Context, result: SweepResult, fired: di
     follow_ups: list[tuple[Incident, _Fire, str]] = []
     auto_close: list[Incident] = []
     restarted: set[int] = set()
+    changing: set[int] = set()  # incidents with a change through the services to come
     for incident in batch:
         done = set(fired.get(incident.pk, ()))
         if incident.sla_priority != incident.priority and incident.state in clock.ACTIVE_STATES:
@@ -239,18 +271,16 @@ def _process(batch: list[Incident], ctx: Context, result: SweepResult, fired: di
                 result.superseded += 1
                 outcome = "Superseded: a later threshold of the same target was due too."
             else:
-                action = _notice(fire, incident, ctx)
-                fire.event = IncidentEvent(incident=incident, kind=fire.kind, actor=ctx.system,
-                                           message=fire.message, public=False)
+                action = _notice(fire, incident, ctx, may_settle=incident.pk not in changing)
+                fire.noticed = True
                 if action:
                     follow_ups.append((incident, fire, action))
+                    if action != "page":
+                        changing.add(incident.pk)
                 if point.kind == "rule":
                     result.escalations += 1
                 outcome = fire.message
-            fire.escalation = Escalation(
-                incident=incident, rule=point.rule, key=point.key, fired_at=now, due_at=point.due_at,
-                superseded=fire.superseded, outcome=outcome[:300],
-            )
+            fire.outcome = outcome[:300]
             fires.append(fire)
             done.add(point.key)
         fired[incident.pk] = done
@@ -258,35 +288,63 @@ def _process(batch: list[Incident], ctx: Context, result: SweepResult, fired: di
         # leaves the incident with nothing due, or rolls the batch back).
         incident.next_due_at = later
 
-    IncidentEvent.objects.bulk_create([f.event for f in fires if f.event is not None])
-    for fire in fires:
-        fire.escalation.event = fire.event
-    Escalation.objects.bulk_create([f.escalation for f in fires])
-    Notification.objects.bulk_create(
-        [Notification(event=f.event, channel="email", recipient=address) for f in fires for address in f.recipients],
-        ignore_conflicts=True,
-    )
+    _write_rows(fires, ctx)
     _save_clocks(batch, restarted)
 
-    notice_ids = sorted({f.event.pk for f in fires if f.recipients})
+    notice_ids = sorted({f.event_id for f in fires if f.recipients})
     if notice_ids:
         from .tasks import deliver_sla_notices
 
         transaction.on_commit(lambda: deliver_sla_notices.delay(notice_ids))
 
-    for incident, fire, action in follow_ups:
-        _follow_up(incident, fire, action, ctx)
-    for incident in auto_close:
-        if _auto_close(incident, ctx):
-            result.auto_closed += 1
+    told: list[_Fire] = []
+    with clock.using(ctx.config):
+        for incident, fire, action in follow_ups:
+            outcome = _follow_up(incident, fire, action, ctx)
+            if outcome:
+                fire.outcome = f"{fire.outcome} {outcome}".strip()[:300]
+                fire.message = f"{fire.message} {outcome}".strip()
+                told.append(fire)
+        for incident in auto_close:
+            if _auto_close(incident, ctx):
+                result.auto_closed += 1
+    db.update_rows(Escalation, [{"pk": f.escalation_id, "outcome": f.outcome} for f in told], ["outcome"])
+    db.update_rows(IncidentEvent, [{"pk": f.event_id, "message": f.message} for f in told], ["message"])
     result.pages += sum(1 for _, _, action in follow_ups if action == "page")
 
 
-def _save_clocks(batch: list[Incident], restarted: set[int]) -> None:
-    """Write the batch's new due times and breach markers in one statement.
+def _write_rows(fires: list[_Fire], ctx: Context) -> None:
+    """The batch's timeline events, escalation rows and owed notifications, a few statements each.
 
-    Not `bulk_update`: its CASE expressions cost seconds of Python for a batch of hundreds. Not
-    `save()` either: these are the clock's own bookkeeping, on the timeline as events, and must not
+    Thousands of rows per batch, and nothing to them but their columns: written from plain rows
+    (`itsm.db`), not model instances, which would cost the sweep most of its time.
+    """
+    noticed = [f for f in fires if f.noticed]
+    event_ids = db.insert_rows(IncidentEvent, [
+        {"incident_id": f.incident_id, "kind": f.kind, "actor_id": ctx.system.pk, "created_at": ctx.now,
+         "message": f.message, "public": False}
+        for f in noticed
+    ], returning=True)
+    for fire, pk in zip(noticed, event_ids, strict=True):
+        fire.event_id = pk
+    escalation_ids = db.insert_rows(Escalation, [
+        {"incident_id": f.incident_id, "rule_id": f.point.rule.pk if f.point.rule else None, "key": f.point.key,
+         "fired_at": ctx.now, "due_at": f.point.due_at, "superseded": f.superseded, "outcome": f.outcome,
+         "event_id": f.event_id}
+        for f in fires
+    ], returning=True)
+    for fire, pk in zip(fires, escalation_ids, strict=True):
+        fire.escalation_id = pk
+    db.insert_rows(Notification, [
+        {"event_id": f.event_id, "channel": "email", "recipient": address}
+        for f in noticed for address in dict.fromkeys(f.recipients)
+    ])
+
+
+def _save_clocks(batch: list[Incident], restarted: set[int]) -> None:
+    """Write the batch's new due times and breach markers.
+
+    Not `save()`: these are the clock's own bookkeeping, on the timeline as events, and must not
     bump the version that open edit forms carry.
     """
     for incident in batch:
@@ -294,59 +352,39 @@ def _save_clocks(batch: list[Incident], restarted: set[int]) -> None:
             Incident.objects.filter(pk=incident.pk).update(
                 **{name: getattr(incident, name) for name in clock.CLOCK_FIELDS}
             )
-    rows = [i for i in batch if i.pk not in restarted]
-    if not rows:
-        return
-    ops = connection.ops
-    table = connection.ops.quote_name(Incident._meta.db_table)
-    placeholders = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
-    params: list = []
-    for i in rows:
-        params += [i.pk, ops.adapt_datetimefield_value(i.next_due_at), i.response_breached, i.resolution_breached]
-    due = "CAST(v.due AS timestamp with time zone)" if connection.vendor == "postgresql" else "v.due"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH v(id, due, response_breached, resolution_breached) AS (VALUES {placeholders}) "
-            f"UPDATE {table} SET next_due_at = {due}, response_breached = v.response_breached, "
-            f"resolution_breached = v.resolution_breached FROM v WHERE {table}.id = v.id",
-            params,
-        )
+    db.update_rows(Incident, [
+        {"pk": i.pk, "next_due_at": i.next_due_at, "response_breached": i.response_breached,
+         "resolution_breached": i.resolution_breached}
+        for i in batch if i.pk not in restarted
+    ], ["next_due_at", "response_breached", "resolution_breached"])
 
 
-def _follow_up(incident: Incident, fire: _Fire, action: str, ctx: Context) -> None:
-    """Actions that change the incident go through the services, like a person's would."""
-    escalation = fire.escalation
+def _follow_up(incident: Incident, fire: _Fire, action: str, ctx: Context) -> str:
+    """Page, or change the incident through the services like a person would. Returns what came
+    of a change, to add to the escalation's outcome."""
+    if action == "page":
+        rotation = ctx.rotation(incident.team_id)
+        person = oncall.in_line(rotation, ctx.now)[0]
+        page_person(incident, fire.escalation_id, step=0, user=person, rotation=rotation, now=ctx.now,
+                    event_id=fire.event_id)
+        return ""
     try:
-        with transaction.atomic():
-            if action == "page":
-                rotation = ctx.rotation(incident.team_id)
-                person = oncall.in_line(rotation, ctx.now)[0]
-                page_person(incident, escalation, step=0, user=person, rotation=rotation, now=ctx.now,
-                            event=fire.event)
-                return
-            outcome = _change_incident(incident, escalation.rule, action, ctx)
+        # The services open their own savepoints: a refusal leaves the batch's transaction usable.
+        return _change_incident(incident, fire.point.rule, action, ctx)
     except services.WorkflowError as refused:
-        outcome = f"Not done: {refused.message}"
-    Escalation.objects.filter(pk=escalation.pk).update(outcome=f"{escalation.outcome} {outcome}".strip()[:300])
-    IncidentEvent.objects.filter(pk=fire.event.pk).update(message=f"{fire.message} {outcome}".strip())
+        return f"Not done: {refused.message}"
 
 
 def _change_incident(incident: Incident, rule, action: str, ctx: Context) -> str:
     fresh = Incident.objects.select_related("team").get(pk=incident.pk)
+    settled = _needless(fresh, rule, action, ctx)
+    if settled:
+        return settled
     if action == Action.ROUTE_UP:
-        target = rule.target_team
-        if target is None and fresh.team_id is not None:
-            path = getattr(fresh.team, "escalation_path", None) if fresh.team_id else None
-            target = path.escalates_to if path is not None else None
-        if target is None:
-            return f"No tier 2/3 team to route to from {fresh.team or 'no team'} (set an escalation path)."
-        if target.pk == fresh.team_id:
-            return f"Already with {target}."
+        target = _route_target(rule, fresh.team_id, ctx)
         services.incident_route(incident=fresh, user=ctx.system, team=target, reason=f"Escalated: {rule.name}")
         return f"Routed to {target}."
     if action == Action.RAISE_PRIORITY:
-        if fresh.priority <= 1:
-            return "Already P1."
         before = fresh.priority
         # Priority comes from the matrix: raise urgency, then impact, until it moves.
         for name in ("urgency", "impact", "urgency", "impact"):
@@ -361,26 +399,24 @@ def _change_incident(incident: Incident, rule, action: str, ctx: Context) -> str
         services.incident_save_edits(incident=fresh, user=ctx.system, changed={"impact", "urgency"})
         return f"Priority raised from P{before} to P{fresh.priority}."
     if action == Action.MARK_MAJOR:
-        if fresh.is_major:
-            return "Already a major incident."
         fresh.is_major = True
         services.incident_save_edits(incident=fresh, user=ctx.system, changed={"is_major"})
         return "Marked as a major incident."
     return f"Unknown action {action}."
 
 
-def page_person(incident: Incident, escalation: Escalation, *, step: int, user, rotation: Rotation | None,
-                now: datetime, event: IncidentEvent | None = None) -> Page:
+def page_person(incident: Incident, escalation_id: int, *, step: int, user, rotation: Rotation | None,
+                now: datetime, event_id: int | None = None) -> Page:
     """Write the page row (once per chain step) and send it after commit."""
     ack_minutes = rotation.ack_minutes if rotation is not None else 10
-    if event is None:
-        event = IncidentEvent.objects.create(
+    if event_id is None:
+        event_id = IncidentEvent.objects.create(
             incident=incident, kind=EventKind.PAGE, actor=services.system_user(),
             message=f"Paged {user}, next in line for {incident.team}: the previous page was not acknowledged.",
-        )
+        ).pk
     page = Page.objects.create(
-        incident=incident, escalation=escalation, step=step, user=user, created_at=now,
-        escalate_at=now + timedelta(minutes=ack_minutes), event=event,
+        incident=incident, escalation_id=escalation_id, step=step, user=user, created_at=now,
+        escalate_at=now + timedelta(minutes=ack_minutes), event_id=event_id,
     )
     from .tasks import send_page
 
@@ -488,7 +524,7 @@ def _pass_on_pages(ctx: Context, result: SweepResult, batch_size: int) -> None:
             pages = list(
                 Page.objects.filter(acknowledged_at__isnull=True, passed_on_at__isnull=True, escalate_at__lte=ctx.now)
                 .select_for_update(skip_locked=True, of=("self",))
-                .select_related("incident__team", "escalation")
+                .select_related("incident__team")
                 .order_by("escalate_at")[:batch_size]
             )
             if not pages:
@@ -512,7 +548,7 @@ def pass_on(page: Page, ctx: Context) -> Page | None:
     rotation = ctx.rotation(incident.team_id)
     people = [p for p in (oncall.in_line(rotation, ctx.now) if rotation else []) if p.pk not in paged]
     if people:
-        return page_person(incident, page.escalation, step=page.step + 1, user=people[0], rotation=rotation,
+        return page_person(incident, page.escalation_id, step=page.step + 1, user=people[0], rotation=rotation,
                            now=ctx.now)
     event = services.record_event(
         incident, kind=EventKind.ESCALATION, actor=ctx.system, notify=False,
