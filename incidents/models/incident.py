@@ -356,7 +356,8 @@ class IncidentEvent(models.Model):
     Notifications are sent by a task that is given the event's id after commit.
     """
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
+    # No index of its own: the (incident, created_at) index starts with it.
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events", db_index=False)
     kind = models.CharField(max_length=20, choices=EventKind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -379,7 +380,8 @@ class Notification(models.Model):
     """A message owed to someone about an event. The row exists before the send, under a unique
     constraint, so a retried or duplicated task never sends twice."""
 
-    event = models.ForeignKey(IncidentEvent, on_delete=models.CASCADE, related_name="notifications")
+    # No index of its own: the unique (event, channel, recipient) index starts with it.
+    event = models.ForeignKey(IncidentEvent, on_delete=models.CASCADE, related_name="notifications", db_index=False)
     channel = models.CharField(max_length=20, default="email")
     recipient = models.CharField(max_length=254)
     sent_at = models.DateTimeField(null=True, blank=True)

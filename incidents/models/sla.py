@@ -205,7 +205,8 @@ class Escalation(models.Model):
     concurrent sweep harmless.
     """
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="escalations")
+    # No index of its own: the unique (incident, key) index starts with it.
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="escalations", db_index=False)
     rule = models.ForeignKey(EscalationRule, on_delete=models.PROTECT, null=True, blank=True,
                              related_name="escalations")
     key = models.CharField(max_length=60)

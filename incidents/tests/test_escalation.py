@@ -230,6 +230,60 @@ def test_sweep_query_count_grows_with_due_incidents_not_open_ones(
     assert at_ten == at_thousand
 
 
+def _sweep_queries() -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        sweep()
+    return [q["sql"] for q in queries.captured_queries]
+
+
+def _breaching(count: int, *, reporter, category, resolver) -> list[Incident]:
+    incidents = [claim(open_incident(1, reporter=reporter, category=category), resolver) for _ in range(count)]
+    return incidents
+
+
+def test_needless_route_and_notices_cost_no_queries_per_due_incident(
+    clock, reporter, network_category, resolver, manager
+):
+    # No escalation path: routing has nothing to do, and the sweep can tell from the locked row.
+    only_rules("Resolution target breached")
+    services.system_user()
+
+    def queries_for(count: int) -> int:
+        incidents = _breaching(count, reporter=reporter, category=network_category, resolver=resolver)
+        clock.shift(timedelta(hours=5))
+        sql = _sweep_queries()
+        for incident in incidents:
+            assert "set an escalation path" in Escalation.objects.get(
+                incident=incident, rule__action=Action.ROUTE_UP).outcome
+            assert Notification.objects.filter(event__incident=incident, recipient=manager.email).count() == 1
+        return len(sql)
+
+    assert queries_for(2) == queries_for(20)
+
+
+def test_routing_by_the_sweep_reuses_its_sla_configuration(
+    clock, reporter, network_category, resolver, platform_team, network_team
+):
+    only_rules("Resolution target breached: route")
+    EscalationPath.objects.create(team=network_team, escalates_to=platform_team)
+    incidents = _breaching(5, reporter=reporter, category=network_category, resolver=resolver)
+    clock.shift(timedelta(hours=5))
+    sql = _sweep_queries()
+    assert Incident.objects.filter(pk__in=[i.pk for i in incidents], team=platform_team).count() == 5
+    # Five saves through the services, each refreshing the clock: the rules, calendars and
+    # escalation paths are read once for the whole sweep.
+    for table in ("escalationrule", "businesscalendar", "businesshours", "holiday", "escalationpath"):
+        assert sum(f'FROM "incidents_{table}"' in q for q in sql) == 1, table
+    for incident in incidents:
+        [event] = timeline(incident, EventKind.ESCALATION)
+        assert event.message.endswith(f"Routed to {platform_team}.")
+        assert Escalation.objects.get(incident=incident, rule__isnull=False).outcome.endswith(
+            f"Routed to {platform_team}.")
+
+
 def test_naive_loop_for_the_benchmark_fires_the_same_escalations(clock, reporter, network_category, manager):
     only_rules("P1/P2 unassigned for 15 minutes", "75% of response target")
     incidents = [open_incident(p, reporter=reporter, category=network_category) for p in (1, 2, 3, 4)]
