@@ -169,7 +169,8 @@ class Incident(ConcurrentTransitionMixin, IncidentStateMachine):
     reference = models.CharField(max_length=20, unique=True, editable=False)
     summary = models.CharField(max_length=200)
     description = models.TextField(blank=True)
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reported_incidents")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reported_incidents",
+                                 db_index=False)  # covered by the incident_reporter index
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.PORTAL)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, null=True, blank=True, related_name="incidents")
     service = models.ForeignKey(
@@ -179,9 +180,11 @@ class Incident(ConcurrentTransitionMixin, IncidentStateMachine):
     impact = models.CharField(max_length=10, choices=Level.choices, default=Level.LOW)
     urgency = models.CharField(max_length=10, choices=Level.choices, default=Level.LOW)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.P4, editable=False)
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="incidents")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="incidents",
+                             db_index=False)  # covered by the incident_queue index
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_incidents"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_incidents",
+        db_index=False,  # covered by the incident_assignee index
     )
     state = FSMField(max_length=20, choices=State.choices, default=State.NEW, protected=True)
     confidential = models.BooleanField(default=False, help_text="Visible only to its team and incident managers.")
