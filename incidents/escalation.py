@@ -320,8 +320,9 @@ def _write_rows(fires: list[_Fire], ctx: Context) -> None:
     (`itsm.db`), not model instances, which would cost the sweep most of its time.
     """
     noticed = [f for f in fires if f.noticed]
+    written = timezone.now()  # the timeline shows when the sweep wrote it, like any other entry
     event_ids = db.insert_rows(IncidentEvent, [
-        {"incident_id": f.incident_id, "kind": f.kind, "actor_id": ctx.system.pk, "created_at": ctx.now,
+        {"incident_id": f.incident_id, "kind": f.kind, "actor_id": ctx.system.pk, "created_at": written,
          "message": f.message, "public": False}
         for f in noticed
     ], returning=True)
@@ -466,9 +467,11 @@ def sweep(now: datetime | None = None, batch_size: int = 500, max_batches: int =
                 break
             result.batches += 1
             fired = clock.fired_keys([i.pk for i in batch])
+            done = SweepResult()
             try:
                 with transaction.atomic():
-                    _process(batch, ctx, result, fired)
+                    _process(batch, ctx, done, fired)
+                result.add(done)
             except Exception:
                 # One bad incident must not block the others: go one by one, and put the failing
                 # ones back a little later.
@@ -481,9 +484,11 @@ def sweep(now: datetime | None = None, batch_size: int = 500, max_batches: int =
 def _one_by_one(batch: list[Incident], ctx: Context, result: SweepResult) -> None:
     for incident in batch:
         fresh = Incident.objects.select_related("team", "assignee").get(pk=incident.pk)
+        done = SweepResult()  # counted only if it commits
         try:
             with transaction.atomic():
-                _process([fresh], ctx, result, clock.fired_keys([fresh.pk]))
+                _process([fresh], ctx, done, clock.fired_keys([fresh.pk]))
+            result.add(done)
         except Exception:
             logger.exception("SLA sweep failed for incident %s", incident.pk)
             result.errors += 1

@@ -11,20 +11,34 @@ each database has:
 - SQLite: multi-row `INSERT ... VALUES ... RETURNING` and `UPDATE ... FROM (VALUES ...)`, chunked.
 
 They are deliberately small: no signals, no `save()`, no defaults beyond the model's own constant
-ones. Use them only for bookkeeping rows that have no behaviour of their own. Statements go through
-the connection's execute wrappers, so query counters and instrumentation see COPY like the rest.
+ones. Use them only for bookkeeping rows that have no behaviour of their own. COPY goes through the
+connection's execute wrappers, its error translation and its query log, like any other statement.
 """
 
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models
 from django.utils import timezone
 
-CHUNK = 500  # rows per SQLite statement: inside its bound-parameter limit at ~12 columns
+CHUNK = 500  # at most this many rows per statement on SQLite
+
+
+def _rows_per_statement(columns: int) -> int:
+    """As many rows as SQLite's bound-parameter limit allows (999 on old builds), up to CHUNK."""
+    limit = connection.features.max_query_params
+    try:
+        import sqlite3
+
+        connection.ensure_connection()
+        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    except (AttributeError, ImportError):
+        pass  # Python < 3.11: keep Django's conservative figure
+    return max(1, min(CHUNK, limit // columns))
 
 
 def _adapter(field: models.Field) -> Callable[[Any], Any]:
@@ -38,28 +52,44 @@ def _adapter(field: models.Field) -> Callable[[Any], Any]:
     return lambda value: field.get_db_prep_save(value, connection)
 
 
-def _fill_missing(model: type[models.Model], given: set[str]) -> dict[str, Any]:
-    """Values for the columns a caller left out: the field's default, `now` for auto_now(_add)."""
-    missing: dict[str, Any] = {}
+def _fill_missing(model: type[models.Model], given: set[str]) -> Callable[[], dict[str, Any]]:
+    """A function giving, for one row, the columns the caller left out: `now` for auto_now(_add),
+    else the field's default (a callable one is called per row). A column with no default, or
+    with a database default this module cannot express, must be given."""
+    constant: dict[str, Any] = {}
+    per_row: dict[str, models.Field] = {}
     now = timezone.now()
     for field in model._meta.concrete_fields:
         if field.primary_key or field.attname in given:
             continue
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            missing[field.attname] = now
-        elif field.has_default() or field.null or field.blank:
-            missing[field.attname] = field.get_default()
+            constant[field.attname] = now
+        elif getattr(field, "db_default", models.NOT_PROVIDED) is not models.NOT_PROVIDED:
+            raise ValueError(f"{model.__name__}.{field.attname} has a database default; give a value for it")
+        elif field.has_default() and callable(field.default):
+            per_row[field.attname] = field
+        elif field.has_default() or field.null or (field.blank and field.empty_strings_allowed):
+            constant[field.attname] = field.get_default()
         else:
             raise ValueError(f"{model.__name__}.{field.attname} has no default; give a value for it")
-    return missing
+    if not per_row:
+        return lambda: constant
+    return lambda: {**constant, **{name: field.get_default() for name, field in per_row.items()}}
 
 
 def _wrapped(cursor, sql: str, run: Callable[[], Any]) -> Any:
-    """Run `run()` as if it were `cursor.execute(sql)`, through the connection's execute wrappers."""
+    """Run `run()` as if it were `cursor.execute(sql)`: through the connection's execute wrappers,
+    with Django's database errors, and in the query log when queries are logged."""
+    connection.validate_no_broken_transaction()
     executor = lambda sql, params, many, context: run()  # noqa: E731
     for wrapper in reversed(connection.execute_wrappers):
         executor = functools.partial(wrapper, executor)
-    return executor(sql, None, False, {"connection": connection, "cursor": cursor})
+    started = time.monotonic()
+    with connection.wrap_database_errors:
+        result = executor(sql, None, False, {"connection": connection, "cursor": cursor})
+    if connection.queries_logged:
+        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+    return result
 
 
 def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]], *, returning: bool = False) -> list[int]:
@@ -67,13 +97,14 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]], *, re
     order given."""
     if not rows:
         return []
-    extra = _fill_missing(model, set(rows[0]))
+    missing = _fill_missing(model, set(rows[0]))
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     names = [f.attname for f in fields]
     adapt = [_adapter(f) for f in fields]
 
     def values(row: dict[str, Any]) -> list[Any]:
-        return [prep(row[name] if name in row else extra[name]) for name, prep in zip(names, adapt, strict=True)]
+        full = {**missing(), **row}
+        return [prep(full[name]) for name, prep in zip(names, adapt, strict=True)]
 
     if connection.vendor == "postgresql":
         return _copy_in(model, fields, [values(row) for row in rows], returning)
@@ -83,9 +114,10 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]], *, re
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     suffix = f" RETURNING {quote(model._meta.pk.column)}" if returning else ""
     ids: list[int] = []
+    size = _rows_per_statement(len(fields))
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start:start + CHUNK]
+        for start in range(0, len(rows), size):
+            chunk = rows[start:start + size]
             params = [value for row in chunk for value in values(row)]
             cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))}{suffix}", params)
             if returning:
@@ -138,7 +170,11 @@ def update_rows(model: type[models.Model], rows: Iterable[dict[str, Any]], field
         if connection.vendor == "postgresql":
             arrays = [[row["pk"] for row in rows]]
             arrays += [[prep(row[f.attname]) for row in rows] for f, prep in zip(targets, adapt, strict=True)]
-            types = [meta.pk.db_type(connection), *(f.db_type(connection) for f in targets)]
+            # Text as text[], not varchar(n)[]: an explicit cast to varchar(n) would cut a long
+            # value silently, where the assignment raises as any UPDATE does.
+            types = [meta.pk.db_type(connection)]
+            types += ["text" if isinstance(f, (models.CharField, models.TextField)) else f.db_type(connection)
+                      for f in targets]
             casts = ", ".join(f"%s::{kind}[]" for kind in types)
             cursor.execute(
                 f"UPDATE {table} SET {assignments} FROM unnest({casts}) AS v(id, {', '.join(aliases)}) "
@@ -147,8 +183,9 @@ def update_rows(model: type[models.Model], rows: Iterable[dict[str, Any]], field
             )
             return
         one = "(" + ", ".join(["%s"] * (len(targets) + 1)) + ")"
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start:start + CHUNK]
+        size = _rows_per_statement(len(targets) + 1)
+        for start in range(0, len(rows), size):
+            chunk = rows[start:start + size]
             params: list[Any] = []
             for row in chunk:
                 params.append(row["pk"])

@@ -66,3 +66,44 @@ def test_update_rows_sets_each_rows_own_values_of_each_type(reporter, network_ca
     assert (second.next_due_at, second.response_breached, second.summary) == (None, False, "second's")
     assert (untouched.summary, untouched.version) == (incidents[2].summary, incidents[2].version)
     db.update_rows(Incident, [], ["summary"])  # nothing to do is fine
+
+
+def test_a_duplicate_row_raises_djangos_integrity_error_and_leaves_the_transaction_usable(
+    reporter, network_category
+):
+    from django.db import IntegrityError, transaction
+
+    from incidents.models import Escalation
+
+    incident = make_incident(reporter=reporter, category=network_category)
+    row = {"incident_id": incident.pk, "rule_id": None, "key": "breach-response:sla0", "fired_at": AT, "due_at": AT,
+           "event_id": None}
+    db.insert_rows(Escalation, [row])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        db.insert_rows(Escalation, [row], returning=True)
+    assert Escalation.objects.filter(incident=incident).count() == 1
+
+
+def test_every_statement_shows_in_the_query_log(reporter, network_category, django_assert_num_queries):
+    incident = make_incident(reporter=reporter, category=network_category)
+    rows = [{"incident_id": incident.pk, "kind": EventKind.ESCALATION, "created_at": AT}] * 3
+    # PostgreSQL: the ids from the sequence, then one COPY. SQLite: one INSERT ... RETURNING.
+    from django.db import connection
+
+    with django_assert_num_queries(2 if connection.vendor == "postgresql" else 1):
+        db.insert_rows(IncidentEvent, rows, returning=True)
+
+
+def test_update_rows_never_cuts_a_value_too_long_for_its_column(reporter, network_category):
+    from django.db import DataError, transaction
+
+    incident = make_incident(reporter=reporter, category=network_category)
+    long_summary = "x" * 250  # the column holds 200
+    try:
+        with transaction.atomic():
+            db.update_rows(Incident, [{"pk": incident.pk, "summary": long_summary}], ["summary"])
+    except DataError:
+        incident.refresh_from_db()
+        assert len(incident.summary) < 250  # PostgreSQL refused it: the row is as it was
+    else:
+        assert Incident.objects.get(pk=incident.pk).summary == long_summary  # SQLite keeps any length

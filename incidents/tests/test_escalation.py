@@ -315,3 +315,56 @@ def test_default_rules_come_back_after_a_flush_but_not_after_an_admin_removed_th
     EscalationRule.history.all().delete()  # what a test database flush leaves: nothing
     sla_defaults.ensure()
     assert EscalationRule.objects.count() == len(sla_defaults.RULES)
+
+
+def test_a_row_fired_by_another_worker_meanwhile_fails_the_batch_and_each_incident_fires_once(
+    clock, reporter, network_category, manager, monkeypatch
+):
+    only_rules("P1/P2 unassigned for 15 minutes")
+    first, second = (open_incident(1, reporter=reporter, category=network_category) for _ in range(2))
+    clock.shift(timedelta(minutes=16))
+    real_fired_keys = escalation.clock.fired_keys
+    raced = []
+
+    def fired_keys_then_another_worker_fires(ids):
+        keys = real_fired_keys(ids)
+        if not raced:  # between this read and the batch's insert, another worker fires `first`
+            raced.append(True)
+            rule = EscalationRule.objects.get(name__startswith="P1/P2 unassigned", active=True)
+            incident = Incident.objects.get(pk=first.pk)
+            Escalation.objects.create(incident=incident, rule=rule, key=escalation.clock.rule_key(rule, incident),
+                                      fired_at=MONDAY_10, due_at=MONDAY_10, outcome="by the other worker")
+        return keys
+
+    monkeypatch.setattr(escalation.clock, "fired_keys", fired_keys_then_another_worker_fires)
+    result = sweep()
+    assert (result.due, result.escalations, result.errors) == (2, 1, 0)  # counted once, not per attempt
+    assert [e.outcome for e in Escalation.objects.filter(incident=first, rule__isnull=False)] == ["by the other worker"]
+    assert fired(second) == ["P1/P2 unassigned for 15 minutes: incident manager"]
+    assert timeline(first, EventKind.ESCALATION) == []
+
+
+def test_an_incident_that_cannot_be_processed_does_not_hold_up_the_others(
+    clock, reporter, network_category, manager, monkeypatch
+):
+    only_rules("P1/P2 unassigned for 15 minutes")
+    broken, healthy = (open_incident(1, reporter=reporter, category=network_category) for _ in range(2))
+    clock.shift(timedelta(minutes=16))
+    real_describe = escalation._describe
+
+    def describe(point, incident):
+        if incident.pk == broken.pk:
+            raise RuntimeError("a bug that only this incident's data triggers")
+        return real_describe(point, incident)
+
+    monkeypatch.setattr(escalation, "_describe", describe)
+    result = sweep()
+    assert (result.due, result.escalations, result.errors) == (1, 1, 1)
+    assert fired(healthy) == ["P1/P2 unassigned for 15 minutes: incident manager"]
+    assert fired(broken) == []
+    broken.refresh_from_db()
+    assert broken.next_due_at == MONDAY_10 + timedelta(minutes=16) + escalation.RETRY_AFTER
+    monkeypatch.setattr(escalation, "_describe", real_describe)
+    clock.shift(escalation.RETRY_AFTER)
+    assert sweep().escalations == 1
+    assert fired(broken) == ["P1/P2 unassigned for 15 minutes: incident manager"]
