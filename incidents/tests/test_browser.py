@@ -161,3 +161,35 @@ def test_the_whole_lifecycle_through_admin_buttons_and_the_portal(browser, live_
     reasons = list(incident.history.order_by("history_id").values_list("history_change_reason", flat=True))
     assert reasons[0] == "Opened via Phone"
     assert reasons[1:] == ["Triage: Wi-Fi only; wired works", "Claim", "Resolve", "Close"]
+
+
+def test_suggestions_appear_while_typing_and_this_solved_it_opens_no_incident(browser, live_server, organisation):
+    from knowledge_base.matching import vocabulary
+    from knowledge_base.models import Deflection
+    from knowledge_base.tests.factories import KnownErrorFactory
+
+    public = KnownErrorFactory(title="Printer queue stuck after driver update", public=True,
+                               symptoms="Print jobs stay queued on the floor printer.",
+                               workaround="Restart the print spooler from the printer menu.")
+    KnownErrorFactory(title="Printer queue stuck on the print server", public=False,
+                      symptoms="Print jobs stay queued on the print server.",
+                      workaround="Purge the queue on the print server.")
+    vocabulary.clear()  # the matcher's per-process word list, shared with the live server's thread
+
+    page = new_page(browser, live_server, "rita")
+    page.goto(f"{live_server.url}/portal/report/")
+    suggestions = page.locator("#kb-deflection li.kb-suggestion")
+    assert page.locator("#kb-deflection").is_hidden()
+    page.locator("input[name=summary]").press_sequentially("printer queue stuck", delay=20)
+    suggestions.first.wait_for(state="visible")
+    assert suggestions.count() == 1  # the internal known error is never offered to a reporter
+    assert public.title in suggestions.first.inner_text()
+    shot(page, "portal-deflection")
+
+    suggestions.first.locator("button:has-text('This solved it')").click()
+    page.wait_for_url("**/portal/report/solved/")
+    assert "Restart the print spooler" in page.content()
+    deflection = Deflection.objects.get()
+    assert (deflection.known_error, deflection.user.username) == (public, "rita")
+    assert "printer queue stuck" in deflection.text
+    assert not Incident.objects.exists()
