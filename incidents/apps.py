@@ -11,6 +11,19 @@ class IncidentsConfig(AppConfig):
         from .sla_defaults import ensure as ensure_sla_defaults
 
         post_migrate.connect(ensure_sla_defaults, sender=self, dispatch_uid="incidents-sla-defaults")
+        _watch_sla_configuration()
+
+
+def _watch_sla_configuration() -> None:
+    """Every save or deletion of the SLA configuration gives it a new stamp (see clock.current_config)."""
+    from django.db.models.signals import post_delete, post_save
+
+    from . import clock
+    from .models import BusinessCalendar, BusinessHours, EscalationRule, Holiday, SlaPolicy
+
+    for model in (SlaPolicy, BusinessCalendar, BusinessHours, Holiday, EscalationRule):
+        for name, signal in (("saved", post_save), ("deleted", post_delete)):
+            signal.connect(clock.config_changed, sender=model, dispatch_uid=f"sla-config-{model.__name__}-{name}")
 
 
 def _ensure_roles_and_defaults(sender, using="default", apps=None, **kwargs) -> None:

@@ -17,6 +17,7 @@ the sweep's one indexed query looks only at that column.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -37,6 +38,7 @@ from .models import (
     Holiday,
     Incident,
     IncidentEvent,
+    SlaConfigStamp,
     SlaPolicy,
     Trigger,
 )
@@ -58,7 +60,8 @@ def auto_close_time(resolved_at: datetime, calendar: sla.Calendar) -> datetime:
 
 @dataclass
 class SlaConfig:
-    """Policies, calendars and rules, loaded lazily; the sweep loads them once for all incidents."""
+    """Policies, calendars and rules. `load()` reads them all at once (five queries) for a
+    configuration that is shared; a bare `SlaConfig()` reads each part when first asked."""
 
     _policies: dict[int, SlaPolicy] | None = None
     _calendars: dict[int, sla.Calendar] = field(default_factory=dict)
@@ -116,6 +119,42 @@ class SlaConfig:
     def rules_for(self, priority: int, trigger: str) -> list[EscalationRule]:
         return [r for r in self.rules if r.trigger == trigger and priority <= r.up_to_priority]
 
+    @classmethod
+    def load(cls) -> SlaConfig:
+        config = cls()
+        config.policies  # noqa: B018 - read now, not later under another transaction
+        config.rules  # noqa: B018
+        config.preload_calendars()
+        return config
+
+
+# --- the configuration a process keeps ----------------------------------------------------------
+# (token of SlaConfigStamp, the configuration loaded under it). Replaced whole, never mutated, so
+# threads may share it.
+_kept: tuple[uuid.UUID, SlaConfig] | None = None
+
+
+def current_config() -> SlaConfig:
+    """The SLA configuration, reloaded only when its stamp changed since this process loaded it."""
+    global _kept
+    token = SlaConfigStamp.objects.filter(pk=1).values_list("token", flat=True).first()
+    kept = _kept
+    if token is not None and kept is not None and kept[0] == token:
+        return kept[1]
+    config = SlaConfig.load()
+    if token is not None:
+        _kept = (token, config)
+    return config
+
+
+def config_changed(sender=None, using: str | None = None, **kwargs) -> None:
+    """A new stamp for the SLA configuration, in the caller's transaction.
+
+    Connected to the saves and deletions of policies, calendars, business hours, holidays and
+    escalation rules (`IncidentsConfig.ready`); their querysets renew it on bulk changes.
+    """
+    SlaConfigStamp.renew(using)
+
 
 _in_use: ContextVar[SlaConfig | None] = ContextVar("sla_config_in_use", default=None)
 
@@ -126,8 +165,7 @@ def using(config: SlaConfig) -> Iterator[SlaConfig]:
 
     The sweep holds one configuration for all the incidents it handles; an action it takes through
     the services (routing an incident, raising its priority) saves the incident, and that save
-    refreshes the clock. Without this, each such save would load the policies, calendars and rules
-    again.
+    refreshes the clock. Without this, each such save would look the configuration up again.
     """
     token = _in_use.set(config)
     try:
@@ -137,7 +175,7 @@ def using(config: SlaConfig) -> Iterator[SlaConfig]:
 
 
 def config_in_use() -> SlaConfig:
-    return _in_use.get() or SlaConfig()
+    return _in_use.get() or current_config()
 
 
 # --- keys of the things the clock does (Escalation.key) ------------------------------------------

@@ -81,8 +81,7 @@ class Context:
 
     @classmethod
     def start(cls, now: datetime) -> Context:
-        config = SlaConfig()
-        config.preload_calendars()
+        config = clock.current_config()
         # The system user is created (once ever) here, outside any savepoint, so that a
         # rolled-back action cannot undo it.
         return cls(now=now, config=config, system=services.system_user())

@@ -31,6 +31,7 @@ from .sla import (
     EscalationPath,
     EscalationRule,
     Holiday,
+    SlaConfigStamp,
     SlaPolicy,
     Trigger,
 )
@@ -41,5 +42,5 @@ __all__ = [
     "Service", "Team", "TriageDecision", "attachment_path", "priority_for",
     # SLA clock, escalation and on-call
     "Action", "BusinessCalendar", "BusinessHours", "Escalation", "EscalationPath", "EscalationRule", "Holiday",
-    "Page", "Rotation", "RotationMember", "RotationOverride", "SlaPolicy", "Trigger",
+    "Page", "Rotation", "RotationMember", "RotationOverride", "SlaConfigStamp", "SlaPolicy", "Trigger",
 ]

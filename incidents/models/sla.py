@@ -6,6 +6,7 @@ The configuration is data that admins edit, with history. The clock itself is co
 
 from __future__ import annotations
 
+import uuid
 from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
@@ -25,6 +26,50 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"“{value}” is not a time zone name such as Europe/London.")
 
 
+class SlaConfigStamp(models.Model):
+    """One row whose token changes, in the same transaction, whenever an SLA policy, calendar,
+    business hours, holiday or escalation rule is saved or deleted (`incidents.clock`).
+
+    Every process keeps the configuration it loaded for as long as the token is the one it loaded
+    it under: one small query per use instead of five. Being a row, the token commits and rolls
+    back with the change, so no process can keep a configuration that never committed.
+    """
+
+    token = models.UUIDField(default=uuid.uuid4)
+
+    class Meta:
+        verbose_name = "SLA configuration stamp"
+
+    def __str__(self) -> str:
+        return str(self.token)
+
+    @classmethod
+    def renew(cls, using: str | None = None) -> None:
+        token = uuid.uuid4()
+        stamps = cls.objects.db_manager(using)
+        if not stamps.filter(pk=1).update(token=token):
+            stamps.get_or_create(pk=1, defaults={"token": token})
+
+
+class SlaConfigQuerySet(models.QuerySet):
+    """Changes in bulk send no signal: they renew the configuration's stamp themselves."""
+
+    def update(self, **kwargs) -> int:
+        rows = super().update(**kwargs)
+        SlaConfigStamp.renew(self.db)
+        return rows
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        SlaConfigStamp.renew(self.db)
+        return created
+
+    def bulk_update(self, objs, fields, *args, **kwargs) -> int:
+        rows = super().bulk_update(objs, fields, *args, **kwargs)
+        SlaConfigStamp.renew(self.db)
+        return rows
+
+
 class BusinessCalendar(models.Model):
     """When an SLA clock runs: opening hours per weekday in a time zone, minus holidays; or 24x7."""
 
@@ -38,6 +83,7 @@ class BusinessCalendar(models.Model):
     is_default = models.BooleanField(
         default=False, help_text="Used where no priority applies, e.g. the auto-close grace period.",
     )
+    objects = SlaConfigQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -68,6 +114,7 @@ class BusinessHours(models.Model):
     weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS)
     opens = models.TimeField()
     closes = models.TimeField(help_text="00:00 means midnight at the end of the day.")
+    objects = SlaConfigQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -93,6 +140,7 @@ class Holiday(models.Model):
     calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="holidays")
     date = models.DateField()
     name = models.CharField(max_length=100, blank=True)
+    objects = SlaConfigQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -114,6 +162,7 @@ class SlaPolicy(models.Model):
         null=True, blank=True,
         help_text="Stakeholder updates are due this often (wall-clock minutes); empty: no cadence.",
     )
+    objects = SlaConfigQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -181,6 +230,7 @@ class EscalationRule(models.Model):
         Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         help_text="For routing: this team; empty: the team's escalation path.",
     )
+    objects = SlaConfigQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
