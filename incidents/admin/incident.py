@@ -19,6 +19,7 @@ from .filters import AssignmentFilter
 from .forms import IncidentAddForm, IncidentChangeForm
 from .history import IncidentHistoryHelper
 from .known_errors import HasKnownErrorFilter, KnownErrorViews
+from .paginator import CappedCountPaginator
 from .views import IncidentWorkViews
 
 # Where a refusal from the first attempt at saving waits for the second rendering of the form.
@@ -44,8 +45,9 @@ class IncidentAdmin(IncidentSlaAdminMixin, KnownErrorViews, IncidentWorkViews, S
     )
     search_fields = ("reference", "summary", "description", "reporter__username", "reporter__email")
     list_select_related = ("team", "assignee")
-    # The table is large; counting every row for "N total" on each filtered page is not worth it.
+    # The table is large: no "N total" next to a filtered count, and counts stop at 5,000.
     show_full_result_count = False
+    paginator = CappedCountPaginator
     list_per_page = 50
     actions = [assign_to_me, route_to_team]
     autocomplete_fields = ("parent",)
@@ -78,6 +80,14 @@ class IncidentAdmin(IncidentSlaAdminMixin, KnownErrorViews, IncidentWorkViews, S
         queryset = Incident.objects.visible_to(request.user)
         ordering = self.get_ordering(request)
         return queryset.order_by(*ordering) if ordering else queryset
+
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        cl = (getattr(response, "context_data", None) or {}).get("cl")
+        if cl is not None and cl.paginator.capped:
+            # "Select all" acts on every match, which is more than the capped count.
+            response.context_data["selection_note_all"] = f"All {cl.result_count}+ selected"
+        return response
 
     @admin.display(description="Priority", ordering="priority")
     def priority_badge(self, incident: Incident) -> str:

@@ -229,3 +229,38 @@ def test_bulk_route_to_team_routes_each_and_reports_refusals(client, agent, p1_n
     assert routed.team == platform_team
     assert routed.state == State.TRIAGED
     assert routed.history.first().history_change_reason == "Route to team: Switch is managed by Platform"
+
+
+def test_the_count_stops_at_the_cap_and_says_so(client, agent, reporter, network_category, monkeypatch):
+    from incidents.admin.paginator import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "cap", 3)
+    for n in range(5):
+        make_incident(reporter=reporter, category=network_category, summary=f"Printer {n} jams")
+    make_incident(reporter=reporter, category=network_category, summary="VPN drops")
+    client.force_login(agent)
+
+    everything = client.get(CHANGELIST)
+    cl = everything.context["cl"]
+    assert (cl.result_count, cl.paginator.capped) == (3, True)
+    assert b"3+ incidents" in everything.content
+    assert everything.context["selection_note_all"] == "All 3+ selected"
+
+    narrow = client.get(CHANGELIST + "?q=VPN")
+    assert (narrow.context["cl"].result_count, narrow.context["cl"].paginator.capped) == (1, False)
+    assert b"1 incident\n" in narrow.content or b"1 incident " in narrow.content
+
+    exactly = client.get(CHANGELIST + "?q=Printer")  # more than the cap: capped, yet every page works
+    assert exactly.context["cl"].paginator.capped is True
+
+
+def test_select_all_past_the_cap_acts_on_every_match(client, agent, reporter, network_category, monkeypatch):
+    from incidents.admin.paginator import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "cap", 2)
+    incidents = [make_incident(reporter=reporter, category=network_category) for _ in range(4)]
+    client.force_login(agent)
+    response = client.post(CHANGELIST, {"action": "assign_to_me", "select_across": "1", "index": "0",
+                                        "_selected_action": [incidents[0].pk]})
+    assert response.status_code == 302
+    assert Incident.objects.filter(assignee=agent).count() == 4
