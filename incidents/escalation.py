@@ -253,8 +253,11 @@ def _process(batch: list[Incident], ctx: Context, result: SweepResult, fired: di
     changing: set[int] = set()  # incidents with a change through the services to come
     for incident in batch:
         done = set(fired.get(incident.pk, ()))
+        # Opened before there was an SLA clock (or imported): its clock starts now, from its
+        # opening time, and what passed before today is recorded but not acted on.
+        late_start = incident.sla_priority is None
         if incident.sla_priority != incident.priority and incident.state in clock.ACTIVE_STATES:
-            clock.refresh(incident, now=now, config=ctx.config, fired=done)  # a clock not started yet
+            clock.refresh(incident, now=now, config=ctx.config, fired=done)
             restarted.add(incident.pk)
         result.due += 1
         planned, later = _plan(incident, ctx, done)
@@ -266,7 +269,11 @@ def _process(batch: list[Incident], ctx: Context, result: SweepResult, fired: di
             if point.kind == "breach":
                 setattr(incident, f"{point.clock}_breached", True)
                 result.breaches += 1
-            if fire.superseded:
+            if late_start and point.kind == "rule":
+                result.superseded += 1
+                fire.superseded = True
+                outcome = "Passed before the incident had an SLA clock: recorded, not acted on."
+            elif fire.superseded:
                 result.superseded += 1
                 outcome = "Superseded: a later threshold of the same target was due too."
             else:

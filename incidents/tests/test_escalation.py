@@ -369,3 +369,35 @@ def test_an_incident_that_cannot_be_processed_does_not_hold_up_the_others(
     clock.shift(escalation.RETRY_AFTER)
     assert sweep().escalations == 1
     assert fired(broken) == ["P1/P2 unassigned for 15 minutes: incident manager"]
+
+
+def test_incidents_older_than_the_clock_get_it_without_a_flood_of_past_escalations(
+    clock, reporter, network_category, manager, resolver, django_capture_on_commit_callbacks
+):
+    # As after the first deploy of the SLA engine, or an import: open incidents without a clock,
+    # which migration 0004 marks as due now.
+    old = open_incident(2, reporter=reporter, category=network_category)
+    unassigned = open_incident(1, reporter=reporter, category=network_category)
+    clock.shift(timedelta(days=3))
+    Incident.objects.filter(pk__in=[old.pk, unassigned.pk]).update(
+        sla_priority=None, respond_by=None, resolve_by=None, next_due_at=MONDAY_10 + timedelta(days=3),
+        unassigned_since=None)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = sweep()
+    assert mail.outbox == []
+    assert result.escalations == 0 and result.breaches == 4 and result.superseded > 0
+    old.refresh_from_db()
+    assert (old.response_breached, old.resolution_breached) == (True, True)
+    assert old.respond_by == old.opened_at + timedelta(minutes=30)  # the clock runs from the opening
+    outcomes = set(Escalation.objects.filter(incident=old, rule__isnull=False).values_list("outcome", flat=True))
+    assert outcomes == {"Passed before the incident had an SLA clock: recorded, not acted on."}
+    assert [e.kind for e in timeline(old, EventKind.SLA_BREACH)] == [EventKind.SLA_BREACH] * 2
+
+    # What falls due from now on is acted on as usual: the unassigned P1 escalates 15 minutes later.
+    clock.shift(timedelta(minutes=15))
+    with django_capture_on_commit_callbacks(execute=True):
+        later = sweep()
+    assert later.escalations >= 1
+    assert "P1/P2 unassigned for 15 minutes: incident manager" in fired(unassigned)
+    assert [m.to for m in mail.outbox if unassigned.reference in m.subject]
