@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html
+from django.utils.text import smart_split, unescape_string_literal
 from django.utils.timesince import timesince
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -24,6 +26,8 @@ from .views import IncidentWorkViews
 
 # Where a refusal from the first attempt at saving waits for the second rendering of the form.
 REFUSAL_ATTR = "_incident_edit_refusal"
+# Search: up to this many matching reporters are written into the query as ids (index-friendly).
+REPORTER_IDS_INLINE = 200
 
 
 class EditRefused(Exception):
@@ -44,6 +48,7 @@ class IncidentAdmin(IncidentSlaAdminMixin, KnownErrorViews, IncidentWorkViews, S
         HasKnownErrorFilter,
     )
     search_fields = ("reference", "summary", "description", "reporter__username", "reporter__email")
+    search_help_text = "Reference, summary, description, or the reporter's user name or e-mail. All words must match."
     list_select_related = ("team", "assignee")
     # The table is large: no "N total" next to a filtered count, and counts stop at 5,000.
     show_full_result_count = False
@@ -80,6 +85,33 @@ class IncidentAdmin(IncidentSlaAdminMixin, KnownErrorViews, IncidentWorkViews, S
         queryset = Incident.objects.visible_to(request.user)
         ordering = self.get_ordering(request)
         return queryset.order_by(*ordering) if ordering else queryset
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Incident], search_term: str):
+        """The admin's search over `search_fields`, shaped so that PostgreSQL can use its indexes.
+
+        Django's version joins the reporter for `reporter__username`/`__email` and ORs across both
+        tables, which forces a scan of every incident and a DISTINCT. Here the matching reporters
+        are looked up first, and each word becomes an OR of conditions on the incident table
+        alone: trigram indexes on reference, summary and description (migration 0011) and the
+        reporter index, combined in one bitmap scan; no duplicates, so no DISTINCT.
+        """
+        words = []
+        for bit in smart_split(search_term):
+            if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
+                bit = unescape_string_literal(bit)
+            if bit.strip():
+                words.append(bit)
+        users = get_user_model().objects
+        for word in words:
+            match = Q(reference__icontains=word) | Q(summary__icontains=word) | Q(description__icontains=word)
+            people = users.filter(Q(username__icontains=word) | Q(email__icontains=word)).values_list("pk", flat=True)
+            reporters = list(people[: REPORTER_IDS_INLINE + 1])
+            if len(reporters) > REPORTER_IDS_INLINE:
+                match |= Q(reporter__in=people)  # a word most people's address contains: a subquery
+            elif reporters:
+                match |= Q(reporter_id__in=reporters)
+            queryset = queryset.filter(match)
+        return queryset, False
 
     def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         response = super().changelist_view(request, extra_context)

@@ -122,6 +122,48 @@ def test_search_by_reference_summary_description_and_reporter(client, agent, p1_
     assert shown(response) == [p4_platform.reference]
 
 
+def test_search_needs_every_word_and_keeps_quoted_phrases(client, agent, p1_network, p4_platform):
+    client.force_login(agent)
+    assert shown(client.get(CHANGELIST, {"q": "disk nightly"})) == [p4_platform.reference]
+    assert shown(client.get(CHANGELIST, {"q": "disk switch"})) == []
+    assert shown(client.get(CHANGELIST, {"q": '"almost full"'})) == [p4_platform.reference]
+    assert shown(client.get(CHANGELIST, {"q": '"full almost"'})) == []
+
+
+def test_search_by_a_word_in_many_reporters_addresses(client, agent, p1_network, p4_platform, monkeypatch):
+    from incidents.admin import incident as incident_admin
+
+    monkeypatch.setattr(incident_admin, "REPORTER_IDS_INLINE", 1)  # both reporters match: the subquery path
+    client.force_login(agent)
+    assert sorted(shown(client.get(CHANGELIST, {"q": "example.com"}))) == sorted(
+        [p1_network.reference, p4_platform.reference])
+
+
+def test_search_never_reveals_what_the_user_may_not_see(client, resolver, confidential, p1_network):
+    client.force_login(resolver)  # Network resolver: the Security team's confidential incident is not theirs
+    assert shown(client.get(CHANGELIST, {"q": "Phishing"})) == []
+    assert shown(client.get(CHANGELIST, {"q": "rita"})) == [p1_network.reference]
+
+
+def test_search_reads_the_incident_table_alone_without_distinct(client, agent, p1_network, p4_platform):
+    client.force_login(agent)
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(CHANGELIST, {"q": "oscar"})
+    main = [q["sql"] for q in ctx.captured_queries if 'FROM "incidents_incident"' in q["sql"]]
+    # The reporter's name is matched in a query of its own, not through a join and a DISTINCT.
+    assert main and not any("DISTINCT" in sql or "username" in sql.split(" WHERE ", 1)[-1] for sql in main)
+
+
+def test_search_has_trigram_indexes_on_postgresql(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("trigram indexes exist on PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'incidents_incident' AND indexdef LIKE %s",
+                       ["%gin_trgm_ops%"])
+        names = sorted(row[0] for row in cursor.fetchall())
+    assert names == ["incident_description_trgm", "incident_reference_trgm", "incident_summary_trgm"]
+
+
 def test_changelist_query_count_is_the_same_for_1_and_100_incidents(client, agent, reporter, network_category):
     client.force_login(agent)
     make_incident(reporter=reporter, category=network_category)
