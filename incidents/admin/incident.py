@@ -113,14 +113,6 @@ class IncidentAdmin(IncidentSlaAdminMixin, KnownErrorViews, IncidentWorkViews, S
             queryset = queryset.filter(match)
         return queryset, False
 
-    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
-        response = super().changelist_view(request, extra_context)
-        cl = (getattr(response, "context_data", None) or {}).get("cl")
-        if cl is not None and cl.paginator.capped:
-            # "Select all" acts on every match, which is more than the capped count.
-            response.context_data["selection_note_all"] = f"All {cl.result_count}+ selected"
-        return response
-
     @admin.display(description="Priority", ordering="priority")
     def priority_badge(self, incident: Incident) -> str:
         return format_html(

@@ -7,16 +7,26 @@ from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
 
+class AtLeast(int):
+    """A count that stopped at its cap: a number for the arithmetic, "5000+" wherever it is shown
+    (the paginator line, "5000+ results" by the search box, "Select all 5000+ incidents")."""
+
+    def __str__(self) -> str:
+        return f"{int(self)}+"
+
+
 class CappedCountPaginator(Paginator):
     """Counts at most `cap` rows, with one `COUNT(*)` over a `LIMIT cap + 1` subquery that walks
-    the list's sort index and stops. Past the cap, `capped` is true, the list says "5000+" and its
-    pages end there; a narrower filter counts exactly."""
+    the list's sort index and stops. Past the cap the count is `AtLeast(cap)` and the pages end
+    there; a narrower filter counts exactly."""
 
     cap = 5000
-    capped = False  # known once `count` has been read
 
     @cached_property
     def count(self) -> int:
         counted = self.object_list[: self.cap + 1].count()
-        self.capped = counted > self.cap
-        return min(counted, self.cap)
+        return AtLeast(self.cap) if counted > self.cap else counted
+
+    @property
+    def capped(self) -> bool:
+        return isinstance(self.count, AtLeast)

@@ -285,8 +285,11 @@ def test_the_count_stops_at_the_cap_and_says_so(client, agent, reporter, network
     everything = client.get(CHANGELIST)
     cl = everything.context["cl"]
     assert (cl.result_count, cl.paginator.capped) == (3, True)
-    assert b"3+ incidents" in everything.content
+    assert b"3+ incidents" in everything.content  # the paginator line
+    assert b"Select all 3+ incidents" in everything.content  # the select-across link
     assert everything.context["selection_note_all"] == "All 3+ selected"
+    searched = client.get(CHANGELIST + "?q=jams")
+    assert b"3+ results" in searched.content  # by the search box
 
     narrow = client.get(CHANGELIST + "?q=VPN")
     assert (narrow.context["cl"].result_count, narrow.context["cl"].paginator.capped) == (1, False)
