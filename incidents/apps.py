@@ -15,15 +15,26 @@ class IncidentsConfig(AppConfig):
 
 
 def _watch_sla_configuration() -> None:
-    """Every save or deletion of the SLA configuration gives it a new stamp (see clock.current_config)."""
+    """Every save or deletion of the SLA configuration gives it a new stamp (see clock.current_config).
+
+    Teams too: a rule keeps its target team, and deleting a team empties that field without a save.
+    A stamp loaded from a fixture (a raw save) is renewed at once, lest it bring back a token that
+    processes already hold.
+    """
     from django.db.models.signals import post_delete, post_save
 
     from . import clock
-    from .models import BusinessCalendar, BusinessHours, EscalationRule, Holiday, SlaPolicy
+    from .models import BusinessCalendar, BusinessHours, EscalationRule, Holiday, SlaConfigStamp, SlaPolicy, Team
 
-    for model in (SlaPolicy, BusinessCalendar, BusinessHours, Holiday, EscalationRule):
+    for model in (SlaPolicy, BusinessCalendar, BusinessHours, Holiday, EscalationRule, Team):
         for name, signal in (("saved", post_save), ("deleted", post_delete)):
             signal.connect(clock.config_changed, sender=model, dispatch_uid=f"sla-config-{model.__name__}-{name}")
+    post_save.connect(_renew_loaded_stamp, sender=SlaConfigStamp, dispatch_uid="sla-config-stamp-loaded")
+
+
+def _renew_loaded_stamp(sender, instance, raw=False, using=None, **kwargs) -> None:
+    if raw:
+        sender.renew(using)
 
 
 def _ensure_roles_and_defaults(sender, using="default", apps=None, **kwargs) -> None:

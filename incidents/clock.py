@@ -288,7 +288,9 @@ def _start_targets(incident: Incident, config: SlaConfig, now: datetime) -> None
     policy = config.policies.get(incident.priority)
     first = incident.sla_priority is None
     incident.sla_priority = incident.priority
-    if not first:
+    if first:
+        incident.sla_started_at = now
+    else:
         incident.sla_cycle = (incident.sla_cycle or 0) + 1
     incident.response_breached = incident.resolution_breached = False
     if policy is None:
@@ -388,7 +390,7 @@ def at_risk_from(incident: Incident, config: SlaConfig) -> datetime | None:
 
 
 CLOCK_FIELDS = [
-    "respond_by", "resolve_by", "response_breached", "resolution_breached", "sla_priority", "sla_cycle",
+    "respond_by", "resolve_by", "response_breached", "resolution_breached", "sla_priority", "sla_cycle", "sla_started_at",
     "response_target", "resolution_target", "sla_calendar", "clock_paused_at", "unassigned_since",
     "last_update_at", "update_due_at", "auto_close_at", "next_due_at", "at_risk_from",
 ]

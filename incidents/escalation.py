@@ -55,6 +55,7 @@ class SweepResult:
     due: int = 0  # incidents looked at because something was due
     escalations: int = 0  # rules that fired and acted
     superseded: int = 0  # rules recorded but skipped: a stronger threshold was due too
+    before_clock: int = 0  # rules recorded but skipped: they passed before the clock was started
     breaches: int = 0
     auto_closed: int = 0
     pages: int = 0
@@ -253,12 +254,13 @@ def _process(batch: list[Incident], ctx: Context, result: SweepResult, fired: di
     changing: set[int] = set()  # incidents with a change through the services to come
     for incident in batch:
         done = set(fired.get(incident.pk, ()))
-        # Opened before there was an SLA clock (or imported): its clock starts now, from its
-        # opening time, and what passed before today is recorded but not acted on.
-        late_start = incident.sla_priority is None
         if incident.sla_priority != incident.priority and incident.state in clock.ACTIVE_STATES:
-            clock.refresh(incident, now=now, config=ctx.config, fired=done)
+            clock.refresh(incident, now=now, config=ctx.config, fired=done)  # a clock not started yet
             restarted.add(incident.pk)
+        # An incident older than its clock (opened before the SLA engine, or imported): its
+        # deadlines run from the opening, but what passed before the clock started is recorded,
+        # not acted on.
+        started = incident.sla_started_at
         result.due += 1
         planned, later = _plan(incident, ctx, done)
         for fire in planned:
@@ -269,8 +271,8 @@ def _process(batch: list[Incident], ctx: Context, result: SweepResult, fired: di
             if point.kind == "breach":
                 setattr(incident, f"{point.clock}_breached", True)
                 result.breaches += 1
-            if late_start and point.kind == "rule":
-                result.superseded += 1
+            if point.kind == "rule" and started is not None and point.due_at < started:
+                result.before_clock += 1
                 fire.superseded = True
                 outcome = "Passed before the incident had an SLA clock: recorded, not acted on."
             elif fire.superseded:

@@ -53,7 +53,7 @@ def ensure(sender=None, using: str = "default", **kwargs) -> None:
     """post_migrate receiver: permissions for the roles, and the default calendars, policies, rules."""
     from itsm.permissions import grant
 
-    from .models import BusinessCalendar, BusinessHours, EscalationRule, SlaPolicy
+    from .models import BusinessCalendar, BusinessHours, EscalationRule, SlaConfigStamp, SlaPolicy
 
     grant("incidents", ROLE_PERMISSIONS, using=using)
     calendars = BusinessCalendar.objects.using(using)
@@ -77,3 +77,9 @@ def ensure(sender=None, using: str = "default", **kwargs) -> None:
                            action=action)
             for name, up_to, trigger, percent, minutes, action in RULES
         )
+    # Data migrations change the configuration through historical models, which send no signal
+    # to ours: whatever a migrate did, processes reload (unless it went back to before the stamp).
+    from django.db import connections
+
+    if SlaConfigStamp._meta.db_table in connections[using].introspection.table_names():
+        SlaConfigStamp.renew(using)

@@ -229,6 +229,9 @@ class Incident(ConcurrentTransitionMixin, IncidentStateMachine):
     resolution_breached = models.BooleanField(default=False, editable=False)
     sla_priority = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     sla_cycle = models.PositiveSmallIntegerField(default=0, editable=False)
+    # When the clock was started: at the opening, or later for an incident older than the clock
+    # (or imported). Thresholds that passed before it are recorded, not acted on.
+    sla_started_at = models.DateTimeField("SLA clock started", null=True, blank=True, editable=False)
     response_target = models.PositiveIntegerField(null=True, blank=True, editable=False)
     resolution_target = models.PositiveIntegerField(null=True, blank=True, editable=False)
     sla_calendar = models.ForeignKey(

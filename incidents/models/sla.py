@@ -10,7 +10,7 @@ import uuid
 from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
@@ -52,21 +52,25 @@ class SlaConfigStamp(models.Model):
 
 
 class SlaConfigQuerySet(models.QuerySet):
-    """Changes in bulk send no signal: they renew the configuration's stamp themselves."""
+    """Changes in bulk send no signal: they renew the configuration's stamp themselves, in the
+    same transaction as the change."""
 
     def update(self, **kwargs) -> int:
-        rows = super().update(**kwargs)
-        SlaConfigStamp.renew(self.db)
+        with transaction.atomic(using=self.db):
+            rows = super().update(**kwargs)
+            SlaConfigStamp.renew(self.db)
         return rows
 
     def bulk_create(self, objs, *args, **kwargs):
-        created = super().bulk_create(objs, *args, **kwargs)
-        SlaConfigStamp.renew(self.db)
+        with transaction.atomic(using=self.db):
+            created = super().bulk_create(objs, *args, **kwargs)
+            SlaConfigStamp.renew(self.db)
         return created
 
     def bulk_update(self, objs, fields, *args, **kwargs) -> int:
-        rows = super().bulk_update(objs, fields, *args, **kwargs)
-        SlaConfigStamp.renew(self.db)
+        with transaction.atomic(using=self.db):
+            rows = super().bulk_update(objs, fields, *args, **kwargs)
+            SlaConfigStamp.renew(self.db)
         return rows
 
 
@@ -262,7 +266,8 @@ class Escalation(models.Model):
     key = models.CharField(max_length=60)
     fired_at = models.DateTimeField()
     due_at = models.DateTimeField(help_text="When the trigger was due.")
-    # A stronger threshold of the same clock was due at the same time: recorded, action skipped.
+    # Recorded, action skipped: a stronger threshold of the same clock was due at the same time, or
+    # the threshold passed before the incident's clock was started (`outcome` says which).
     superseded = models.BooleanField(default=False)
     outcome = models.CharField(max_length=300, blank=True)
     event = models.ForeignKey(IncidentEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

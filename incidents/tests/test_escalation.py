@@ -386,7 +386,7 @@ def test_incidents_older_than_the_clock_get_it_without_a_flood_of_past_escalatio
     with django_capture_on_commit_callbacks(execute=True):
         result = sweep()
     assert mail.outbox == []
-    assert result.escalations == 0 and result.breaches == 4 and result.superseded > 0
+    assert result.escalations == 0 and result.breaches == 4 and result.before_clock > 0
     old.refresh_from_db()
     assert (old.response_breached, old.resolution_breached) == (True, True)
     assert old.respond_by == old.opened_at + timedelta(minutes=30)  # the clock runs from the opening
@@ -401,3 +401,21 @@ def test_incidents_older_than_the_clock_get_it_without_a_flood_of_past_escalatio
     assert later.escalations >= 1
     assert "P1/P2 unassigned for 15 minutes: incident manager" in fired(unassigned)
     assert [m.to for m in mail.outbox if unassigned.reference in m.subject]
+
+
+def test_an_old_incident_edited_before_the_first_sweep_gets_no_flood_either(
+    clock, reporter, network_category, agent, manager, django_capture_on_commit_callbacks
+):
+    old = open_incident(2, reporter=reporter, category=network_category)
+    clock.shift(timedelta(days=3))
+    Incident.objects.filter(pk=old.pk).update(sla_priority=None, sla_started_at=None, respond_by=None,
+                                              resolve_by=None, next_due_at=None, unassigned_since=None)
+    # An agent edits it before any sweep: the save starts its clock, from its opening time.
+    fresh = Incident.objects.get(pk=old.pk)
+    fresh.is_major = True
+    services.incident_save_edits(incident=fresh, user=agent, changed={"is_major"})
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = sweep()
+    assert (result.escalations, mail.outbox) == (0, [])
+    assert result.before_clock > 0 and result.breaches == 2

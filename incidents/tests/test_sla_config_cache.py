@@ -83,3 +83,35 @@ def test_a_change_committed_elsewhere_is_seen_here():
     elsewhere.start()
     elsewhere.join()
     assert clock.current_config().policies[3].response_minutes == 2 * 60
+
+
+def test_deleting_a_rules_target_team_is_seen_at_once():
+    from incidents.models import Team
+
+    from .factories import TeamFactory
+
+    tier3 = TeamFactory(name="Tier 3", slug="tier-3")
+    EscalationRule.objects.create(name="Route to tier 3", up_to_priority=4, trigger="resolution", percent=100,
+                                  action="route_up", target_team=tier3)
+    assert [r.target_team for r in clock.current_config().rules if r.name == "Route to tier 3"] == [tier3]
+    Team.objects.filter(pk=tier3.pk).delete()  # empties the rule's target without saving the rule
+    assert [r.target_team for r in clock.current_config().rules if r.name == "Route to tier 3"] == [None]
+
+
+def test_a_stamp_loaded_from_a_fixture_is_renewed_at_once():
+    from incidents.models import SlaConfigStamp
+
+    kept = clock.current_config()
+    held = SlaConfigStamp.objects.get(pk=1).token
+    SlaConfigStamp(pk=1, token=held).save_base(raw=True)  # what loaddata does with a dumped stamp
+    assert SlaConfigStamp.objects.get(pk=1).token != held
+    assert clock.current_config() is not kept
+
+
+def test_every_migrate_renews_the_stamp():
+    from incidents import sla_defaults
+    from incidents.models import SlaConfigStamp
+
+    before = SlaConfigStamp.objects.get(pk=1).token
+    sla_defaults.ensure()  # the post_migrate receiver
+    assert SlaConfigStamp.objects.get(pk=1).token != before
