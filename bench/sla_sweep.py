@@ -85,6 +85,7 @@ def set_clocks(now) -> int:
     active.update(
         state=State.IN_PROGRESS, responded_at=now - timedelta(hours=1), resolved_at=None, unassigned_since=None,
         clock_paused_at=None, update_due_at=None, auto_close_at=None, sla_priority=F("priority"),
+        sla_started_at=None,  # clocks as old as the incidents: nothing predates them
         response_target=RESPONSE_TARGET, resolution_target=RESOLUTION_TARGET,
         respond_by=now - timedelta(hours=1), resolve_by=now + timedelta(days=30),
         next_due_at=now + timedelta(days=25), response_breached=False, resolution_breached=False,

@@ -579,28 +579,36 @@ def pass_on(page: Page, ctx: Context) -> Page | None:
 
 # --- delivering the notices ----------------------------------------------------------------------
 def deliver_notices(event_ids: Iterable[int]) -> int:
-    """Send the e-mails owed for these SLA events, each once (rows written by the sweep)."""
+    """Send the e-mails owed for these SLA events, each once (rows written by the sweep).
+
+    One e-mail per incident and recipient: what one sweep fired together (a breach, the manager's
+    notice, the team's) reaches each person as one message listing it all, not as several. The
+    rows are locked (`skip_locked`) and marked sent in the transaction that sends, so a retried or
+    duplicated task, or two workers, send nothing twice.
+    """
     from django.conf import settings
 
+    pending = (Notification.objects.filter(event_id__in=list(event_ids), channel="email", sent_at__isnull=True)
+               .values_list("pk", "event__incident_id", "recipient"))
+    groups: dict[tuple[int, str], list[int]] = {}
+    for note_id, incident_id, recipient in pending:
+        groups.setdefault((incident_id, recipient), []).append(note_id)
     sent = 0
-    events = {e.pk: e for e in IncidentEvent.objects.filter(pk__in=list(event_ids)).select_related("incident")}
-    for event_id in sorted(events):
-        event = events[event_id]
-        pending = list(Notification.objects.filter(event_id=event_id, channel="email", sent_at__isnull=True)
-                       .values_list("pk", flat=True))
-        for note_id in pending:
-            with transaction.atomic():
-                note = (Notification.objects.select_for_update(skip_locked=True)
-                        .filter(pk=note_id, sent_at__isnull=True).first())
-                if note is None:
-                    continue  # sent already, or being sent by another worker right now
-                incident = event.incident
-                body = render_to_string("incidents/email/sla_notice.txt", {
-                    "event": event, "incident": incident, "base_url": settings.ITSM_BASE_URL,
-                })
-                subject = f"[{incident.reference}] {event.get_kind_display()}: {incident.summary}"[:200]
-                send_mail(subject, body, None, [note.recipient])
-                note.sent_at = timezone.now()
-                note.save(update_fields=["sent_at"])
-                sent += 1
+    for (_incident, recipient), note_ids in sorted(groups.items()):
+        with transaction.atomic():
+            notes = list(Notification.objects.select_for_update(skip_locked=True, of=("self",))
+                         .filter(pk__in=note_ids, sent_at__isnull=True)
+                         .select_related("event__incident__team", "event__incident__assignee")
+                         .order_by("event__created_at", "event_id"))
+            if not notes:
+                continue  # sent already, or being sent by another worker right now
+            events = [note.event for note in notes]
+            incident = events[0].incident
+            body = render_to_string("incidents/email/sla_notice.txt", {
+                "events": events, "incident": incident, "base_url": settings.ITSM_BASE_URL,
+            })
+            what = events[0].get_kind_display() if len(events) == 1 else f"{len(events)} SLA notices"
+            send_mail(f"[{incident.reference}] {what}: {incident.summary}"[:200], body, None, [recipient])
+            Notification.objects.filter(pk__in=[note.pk for note in notes]).update(sent_at=timezone.now())
+            sent += 1
     return sent

@@ -89,6 +89,25 @@ def test_sweep_run_twice_or_retried_fires_each_escalation_once(
     assert escalation.deliver_notices(event_ids) == 0
 
 
+def test_what_one_sweep_fires_reaches_each_person_as_one_email(
+    clock, reporter, network_category, manager, django_capture_on_commit_callbacks
+):
+    # An unassigned P1 left 16 minutes: past its 15-minute response target and unassigned for 15
+    # minutes. Both rules tell the incident managers.
+    only_rules("P1/P2 unassigned for 15 minutes", "Response target breached")
+    incident = open_incident(1, reporter=reporter, category=network_category)
+    clock.shift(timedelta(minutes=16))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep().escalations == 2
+    [message] = mail.outbox
+    assert message.to == [manager.email]
+    assert message.subject.startswith(f"[{incident.reference}] 2 SLA notices")
+    assert "unassigned since" in message.body and "target has passed" in message.body
+    assert Notification.objects.filter(sent_at__isnull=True).count() == 0
+    assert Notification.objects.filter(recipient=manager.email).count() == 2  # one row per notice, still
+
+
 def test_p3_75_percent_of_response_target_warns_the_team(clock, reporter, network_category, network_team):
     only_rules("75% of response target")
     network_team.email = "network@example.com"

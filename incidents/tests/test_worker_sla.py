@@ -95,7 +95,8 @@ def overdue_p1(*, minutes: int, **kwargs) -> Incident:
     # Opened `minutes` ago: move the stored clock back rather than the workers' clocks.
     past = timedelta(minutes=minutes)
     Incident.objects.filter(pk=incident.pk).update(
-        opened_at=incident.opened_at - past, respond_by=incident.respond_by - past,
+        opened_at=incident.opened_at - past, sla_started_at=incident.sla_started_at - past,
+        respond_by=incident.respond_by - past,
         resolve_by=incident.resolve_by - past, unassigned_since=incident.unassigned_since - past,
         update_due_at=incident.update_due_at - past, next_due_at=timezone.now() - timedelta(seconds=1),
     )
