@@ -3,7 +3,7 @@ filter (or of everything an agent may see) costs more than the page itself."""
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Paginator
 from django.utils.functional import cached_property
 
 
@@ -30,3 +30,13 @@ class CappedCountPaginator(Paginator):
     @property
     def capped(self) -> bool:
         return isinstance(self.count, AtLeast)
+
+    def validate_number(self, number) -> int:
+        # A page past the cap (an old bookmark, a typed URL) shows the last counted page instead
+        # of sending the user back to an unfiltered list.
+        try:
+            return super().validate_number(number)
+        except EmptyPage:
+            if self.capped and int(number) > 1:
+                return self.num_pages
+            raise

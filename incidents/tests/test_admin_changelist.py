@@ -4,6 +4,7 @@ costs in queries, and the bulk actions."""
 from __future__ import annotations
 
 import pytest
+from django.contrib import admin
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -297,6 +298,12 @@ def test_the_count_stops_at_the_cap_and_says_so(client, agent, reporter, network
 
     exactly = client.get(CHANGELIST + "?q=Printer")  # more than the cap: capped, yet every page works
     assert exactly.context["cl"].paginator.capped is True
+
+    monkeypatch.setattr(CappedCountPaginator, "cap", 2)
+    monkeypatch.setattr(admin.site._registry[Incident], "list_per_page", 1)
+    past = client.get(CHANGELIST + "?q=Printer&p=9")  # beyond the counted pages: the last one, filters kept
+    assert past.status_code == 200
+    assert len(shown(past)) == 1 and "Printer" in past.context["cl"].result_list[0].summary
 
 
 def test_select_all_past_the_cap_acts_on_every_match(client, agent, reporter, network_category, monkeypatch):
