@@ -292,15 +292,17 @@ def incident_create(
         raise ValidationError({"summary": "Describe the problem in a few words."})
     checked = [(f, *validate_upload(f)) for f in files]
     actor = created_by or reporter
+    # Classification and deadlines only read: worked out before the transaction, so that the write
+    # lock (SQLite takes the whole database's) is held for the writes alone.
+    incident = Incident(
+        summary=summary[:200], description=(description or "").strip(), reporter=reporter,
+        channel=channel, category=category, service=service, impact=impact, urgency=urgency, team=team,
+    )
+    incident.apply_classification()
+    incident._history_user = actor
+    incident._change_reason = f"Opened via {incident.get_channel_display()}"
+    clock.refresh(incident)
     with transaction.atomic():
-        incident = Incident(
-            summary=summary[:200], description=(description or "").strip(), reporter=reporter,
-            channel=channel, category=category, service=service, impact=impact, urgency=urgency, team=team,
-        )
-        incident.apply_classification()
-        incident._history_user = actor
-        incident._change_reason = f"Opened via {incident.get_channel_display()}"
-        clock.refresh(incident)
         incident.save()
         for upload, name, content_type in checked:
             _store_attachment(incident, upload, name, content_type, actor, comment=None, public=True)
