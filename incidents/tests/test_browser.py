@@ -36,6 +36,12 @@ def browser(chromium_path):
         browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
+        # With Playwright's event loop running, Django keys its connections by that context, so
+        # the test's ORM calls opened a connection of their own: close it here, where it is seen,
+        # or PostgreSQL refuses to drop the test database at the end of the run.
+        from django.db import connections
+
+        connections.close_all()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
