@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -58,74 +58,42 @@ def auto_close_time(resolved_at: datetime, calendar: sla.Calendar) -> datetime:
     return sla.add_business_time(resolved_at, auto_close_business_days() * day, calendar)
 
 
-@dataclass
+@dataclass(frozen=True)
 class SlaConfig:
-    """Policies, calendars and rules. `load()` reads them all at once (five queries) for a
-    configuration that is shared; a bare `SlaConfig()` reads each part when first asked."""
+    """Policies, calendars and rules as one snapshot, read by `load()` in five queries. Shared by
+    everything a process does until the configuration's stamp changes (`current_config`)."""
 
-    _policies: dict[int, SlaPolicy] | None = None
-    _calendars: dict[int, sla.Calendar] = field(default_factory=dict)
-    _rules: list[EscalationRule] | None = None
-    _default: tuple[int | None, sla.Calendar] | None = None
+    policies: dict[int, SlaPolicy]
+    rules: list[EscalationRule]
+    calendars: dict[int, sla.Calendar]
+    default_calendar_id: int | None
 
-    @property
-    def policies(self) -> dict[int, SlaPolicy]:
-        if self._policies is None:
-            self._policies = {p.priority: p for p in SlaPolicy.objects.select_related("calendar")}
-        return self._policies
-
-    @property
-    def rules(self) -> list[EscalationRule]:
-        if self._rules is None:
-            self._rules = list(EscalationRule.objects.filter(active=True).select_related("target_team"))
-        return self._rules
-
-    def calendar(self, calendar_id: int | None) -> sla.Calendar:
-        if calendar_id is None:
-            return sla.ALWAYS
-        if calendar_id not in self._calendars:
-            row = BusinessCalendar.objects.filter(pk=calendar_id).first()
-            if row is None or row.always_open:
-                self._calendars[calendar_id] = sla.ALWAYS
-            else:
-                self._calendars[calendar_id] = row.as_calendar(
-                    hours=BusinessHours.objects.filter(calendar_id=calendar_id),
-                    holidays=Holiday.objects.filter(calendar_id=calendar_id),
-                )
-        return self._calendars[calendar_id]
-
-    def preload_calendars(self) -> None:
-        """All calendars in three queries (for the sweep, which may need any of them)."""
-        rows = list(BusinessCalendar.objects.all())
+    @classmethod
+    def load(cls) -> SlaConfig:
         hours: dict[int, list] = {}
         holidays: dict[int, list] = {}
         for h in BusinessHours.objects.all():
             hours.setdefault(h.calendar_id, []).append(h)
         for d in Holiday.objects.all():
             holidays.setdefault(d.calendar_id, []).append(d)
-        for row in rows:
-            self._calendars[row.pk] = row.as_calendar(hours=hours.get(row.pk, []), holidays=holidays.get(row.pk, []))
-            if row.is_default:
-                self._default = (row.pk, self._calendars[row.pk])
-        if self._default is None:
-            self._default = (None, sla.ALWAYS)
+        rows = list(BusinessCalendar.objects.all())
+        return cls(
+            policies={p.priority: p for p in SlaPolicy.objects.select_related("calendar")},
+            rules=list(EscalationRule.objects.filter(active=True).select_related("target_team")),
+            calendars={row.pk: row.as_calendar(hours=hours.get(row.pk, []), holidays=holidays.get(row.pk, []))
+                       for row in rows},
+            default_calendar_id=next((row.pk for row in rows if row.is_default), None),
+        )
+
+    def calendar(self, calendar_id: int | None) -> sla.Calendar:
+        """A calendar by id; none (or one deleted since) means the clock runs around the clock."""
+        return self.calendars.get(calendar_id, sla.ALWAYS) if calendar_id is not None else sla.ALWAYS
 
     def default_calendar(self) -> sla.Calendar:
-        if self._default is None:
-            pk = BusinessCalendar.objects.filter(is_default=True).values_list("pk", flat=True).first()
-            self._default = (pk, self.calendar(pk))
-        return self._default[1]
+        return self.calendar(self.default_calendar_id)
 
     def rules_for(self, priority: int, trigger: str) -> list[EscalationRule]:
         return [r for r in self.rules if r.trigger == trigger and priority <= r.up_to_priority]
-
-    @classmethod
-    def load(cls) -> SlaConfig:
-        config = cls()
-        config.policies  # noqa: B018 - read now, not later under another transaction
-        config.rules  # noqa: B018
-        config.preload_calendars()
-        return config
 
 
 # --- the configuration a process keeps ----------------------------------------------------------

@@ -11,16 +11,19 @@ from django.db import OperationalError
 from . import notifications
 from .paging import PageBusy
 
+# E-mail tasks: idempotent (the rows say what was sent), so a mail server that is down is retried.
+MAIL_TASK = {
+    "acks_late": True,
+    "autoretry_for": (smtplib.SMTPException, ConnectionError, TimeoutError),
+    "max_retries": 5,
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "soft_time_limit": 60,
+    "time_limit": 90,
+}
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
-    max_retries=5,
-    retry_backoff=True,
-    retry_backoff_max=600,
-    soft_time_limit=60,
-    time_limit=90,
-)
+
+@shared_task(**MAIL_TASK)
 def notify_event(event_id: int) -> int:
     return notifications.deliver(event_id)
 
@@ -45,15 +48,7 @@ def sla_sweep() -> dict:
     return asdict(escalation.sweep())
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
-    max_retries=5,
-    retry_backoff=True,
-    retry_backoff_max=600,
-    soft_time_limit=60,
-    time_limit=90,
-)
+@shared_task(**MAIL_TASK)
 def deliver_sla_notices(event_ids: list[int]) -> int:
     from . import escalation
 
