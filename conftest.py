@@ -72,6 +72,16 @@ def _eager_celery(request):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_vocabulary():
+    # The known-error matcher caches its vocabulary per process; a test's data is rolled back.
+    from knowledge_base.matching import vocabulary
+
+    vocabulary.clear()
+    yield
+    vocabulary.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Test users are made by the hundred; the production hasher is deliberately slow.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -142,10 +142,6 @@ class Article(PublishWorkflow):
         return bool((self.body or "").strip())
 
     @property
-    def is_public(self) -> bool:
-        return self.audience == Audience.PUBLIC
-
-    @property
     def body_html(self) -> str:
         return render_markdown(self.body)
 

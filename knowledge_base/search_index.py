@@ -37,16 +37,21 @@ def enabled(model=KnownError) -> bool:
     return _connection(model).vendor == "sqlite"
 
 
+def _chunks(ids: Iterable[int]):
+    """The ids in batches, each with its placeholders ("%s,%s,...")."""
+    ids = [int(pk) for pk in ids]
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        yield chunk, ",".join(["%s"] * len(chunk))
+
+
 def sync(model, ids: Iterable[int]) -> None:
     """Re-index these rows from the model table (rows that no longer exist are dropped)."""
     if not enabled(model):
         return
     table, columns, sources = TABLES[model]
-    ids = [int(pk) for pk in ids]
     with _connection(model).cursor() as cursor:
-        for start in range(0, len(ids), BATCH):
-            chunk = ids[start:start + BATCH]
-            marks = ",".join(["%s"] * len(chunk))
+        for chunk, marks in _chunks(ids):
             cursor.execute(f"DELETE FROM {table} WHERE rowid IN ({marks})", chunk)
             cursor.execute(
                 f"INSERT INTO {table} (rowid, {', '.join(columns)}) "
@@ -59,11 +64,8 @@ def remove(model, ids: Iterable[int]) -> None:
     if not enabled(model):
         return
     table = TABLES[model][0]
-    ids = [int(pk) for pk in ids]
     with _connection(model).cursor() as cursor:
-        for start in range(0, len(ids), BATCH):
-            chunk = ids[start:start + BATCH]
-            marks = ",".join(["%s"] * len(chunk))
+        for chunk, marks in _chunks(ids):
             cursor.execute(f"DELETE FROM {table} WHERE rowid IN ({marks})", chunk)
 
 

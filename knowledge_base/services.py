@@ -31,8 +31,6 @@ DEFLECTION_TEXT_LIMIT = 2000
 class TransitionInfo:
     name: str
     label: str
-    target: str
-    reason_required: bool
 
 
 def _transitions(model: type[PublishWorkflow]):
@@ -51,10 +49,7 @@ def available_transitions(item: KnowledgeItem, user) -> list[TransitionInfo]:
             continue
         seen.add(t.name)
         custom = t.custom or {}
-        result.append(TransitionInfo(
-            name=t.name, label=custom.get("label", t.name.title()), target=t.target,
-            reason_required=bool(custom.get("reason_required")),
-        ))
+        result.append(TransitionInfo(name=t.name, label=custom.get("label", t.name.title())))
     return result
 
 

@@ -69,10 +69,6 @@ class PublishWorkflow(ConcurrentTransitionMixin, models.Model):
     def has_content(self) -> bool:  # pragma: no cover - every concrete model defines it
         raise NotImplementedError
 
-    @property
-    def is_published(self) -> bool:
-        return self.state == State.PUBLISHED
-
     @transition(field="state", source=State.DRAFT, target=State.IN_REVIEW,
                 conditions=[title_present, content_present], permission=may_edit,
                 custom={"label": "Send for review"})

@@ -316,8 +316,6 @@ def propose_known_error(*, review: PostIncidentReview, user, title: str, symptom
             )
         except ValidationError as invalid:
             raise WorkflowError(" ".join(invalid.messages)) from None
-        except kb_services.WorkflowError as refused:
-            raise WorkflowError(refused.message) from None
         locked.known_error = known_error
         locked.proposed_known_error_title = known_error.title
         locked.proposed_known_error_symptoms = symptoms

@@ -20,14 +20,6 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:incidents_incident_changelist")
 
 
-@pytest.fixture(autouse=True)
-def _fresh_vocabulary():
-    # The matcher caches its vocabulary per process; test data is rolled back between tests.
-    vocabulary.clear()
-    yield
-    vocabulary.clear()
-
-
 def change_url(incident: Incident) -> str:
     return reverse("admin:incidents_incident_change", args=[incident.pk])
 

@@ -8,7 +8,6 @@ from django.test import Client
 from django.urls import reverse
 
 from incidents.models import Incident
-from knowledge_base.matching import vocabulary
 from knowledge_base.models import Deflection
 from knowledge_base.tests.factories import ArticleFactory, KnownErrorFactory
 from knowledge_base.workflow import State as KbState
@@ -17,14 +16,6 @@ pytestmark = pytest.mark.django_db
 SUGGEST = reverse("portal:kb_suggest")
 DEFLECT = reverse("portal:deflect")
 REPORT = reverse("portal:report")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_vocabulary():
-    # The matcher caches its vocabulary per process; test data is rolled back between tests.
-    vocabulary.clear()
-    yield
-    vocabulary.clear()
 
 
 @pytest.fixture

@@ -29,6 +29,13 @@ class WorkflowAdmin(SimpleHistoryAdmin):
 
     change_form_template = "admin/knowledge_base/workflow_change_form.html"
 
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).annotate(deflection_total=Count("deflections"))
+
+    @admin.display(description="deflections", ordering="deflection_total")
+    def deflection_count(self, obj) -> int:
+        return obj.deflection_total
+
     def get_urls(self) -> list:
         name = f"{self.opts.app_label}_{self.opts.model_name}_transition"
         view = self.admin_site.admin_view(require_POST(self.transition_view))
@@ -105,13 +112,6 @@ class KnownErrorAdmin(WorkflowAdmin):
         ("Workflow", {"fields": WORKFLOW_FIELDS}),
     )
 
-    def get_queryset(self, request: HttpRequest):
-        return super().get_queryset(request).annotate(deflection_total=Count("deflections"))
-
-    @admin.display(description="deflections", ordering="deflection_total")
-    def deflection_count(self, obj: KnownError) -> int:
-        return obj.deflection_total
-
     @staticmethod
     def rendered(obj: KnownError) -> str:
         return obj.workaround_html
@@ -130,13 +130,6 @@ class ArticleAdmin(WorkflowAdmin):
         ("Content", {"fields": ("body", "preview")}),
         ("Workflow", {"fields": WORKFLOW_FIELDS}),
     )
-
-    def get_queryset(self, request: HttpRequest):
-        return super().get_queryset(request).annotate(deflection_total=Count("deflections"))
-
-    @admin.display(description="deflections", ordering="deflection_total")
-    def deflection_count(self, obj: Article) -> int:
-        return obj.deflection_total
 
     @staticmethod
     def rendered(obj: Article) -> str:

@@ -1,15 +1,5 @@
 import pytest
 
-from knowledge_base.matching import vocabulary
-
-
-@pytest.fixture(autouse=True)
-def _fresh_vocabulary():
-    # The per-process vocabulary cache outlives a test's rolled-back data; start each test clean.
-    vocabulary.clear()
-    yield
-    vocabulary.clear()
-
 
 @pytest.fixture
 def agent(db):

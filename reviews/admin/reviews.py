@@ -33,7 +33,20 @@ def visible_reviews(queryset: QuerySet, user) -> QuerySet:
     return queryset.filter(incident__in=Incident.objects.visible_to(user))
 
 
-class TimelineEntryInline(admin.TabularInline):
+class ReviewPartInline(admin.TabularInline):
+    """A part of a review (timeline entries, action items): editable while the review is."""
+
+    def _editable(self, request, obj) -> bool:
+        return obj is None or services.may_edit_review(obj, request.user)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return super().has_add_permission(request, obj) and self._editable(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and self._editable(request, obj)
+
+
+class TimelineEntryInline(ReviewPartInline):
     model = TimelineEntry
     fields = ("at", "actor", "text", "struck", "kind", "added_by_hand")
     readonly_fields = ("kind", "added_by_hand")
@@ -46,17 +59,8 @@ class TimelineEntryInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
 
-    def _editable(self, request, obj) -> bool:
-        return obj is None or services.may_edit_review(obj, request.user)
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return super().has_add_permission(request, obj) and self._editable(request, obj)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return super().has_change_permission(request, obj) and self._editable(request, obj)
-
-
-class ActionItemInline(admin.TabularInline):
+class ActionItemInline(ReviewPartInline):
     model = ActionItem
     fields = ("description", "owner", "team", "due_date", "priority", "link_url", "state")
     readonly_fields = ("state",)
@@ -70,15 +74,6 @@ class ActionItemInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("owner", "team")
-
-    def _editable(self, request, obj) -> bool:
-        return obj is None or services.may_edit_review(obj, request.user)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return super().has_add_permission(request, obj) and self._editable(request, obj)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return super().has_change_permission(request, obj) and self._editable(request, obj)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return super().has_delete_permission(request, obj) and self._editable(request, obj)
