@@ -56,7 +56,7 @@ def ensure_known_errors(target: int, seed: int) -> int:
 def incident_texts(count: int) -> list[str]:
     """The labelled texts first (written the way people report), then data set incidents, spread by id."""
     from incidents.models import Incident
-    from knowledge_base.tests.data import INCIDENT_TEXTS
+    from knowledge_base.relevance_set import INCIDENT_TEXTS
 
     texts = [case.text for case in INCIDENT_TEXTS][:count]
     wanted = count - len(texts)

@@ -26,7 +26,7 @@ from .report import figure
 STAMP_TABLE = "bench_dataset_stamp"
 CACHE_DIR = BENCH_DIR / "data" / "cache"
 GENERATOR_FILES = [*sorted((BENCH_DIR / "dataset").glob("*.py")),
-                   PROJECT_DIR / "incidents" / "management" / "commands" / "generate_dataset.py"]
+                   BENCH_DIR / "management" / "commands" / "generate_dataset.py"]
 
 
 def log(message: str) -> None:

@@ -5,7 +5,10 @@ data set out of var/ (ITSM_VAR_DIR=bench/data, or the DATABASE_URL given).
 """
 
 from itsm.settings import *  # noqa: F403
-from itsm.settings import CELERY_FILESYSTEM_BROKER_DIR, filesystem_broker_options
+from itsm.settings import CELERY_FILESYSTEM_BROKER_DIR, INSTALLED_APPS, filesystem_broker_options
+
+# The benchmark's own app: its data set generator (`manage.py generate_dataset`).
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
 
 ROOT_URLCONF = "bench.urls"
 DEBUG = False

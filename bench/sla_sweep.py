@@ -20,8 +20,10 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from incidents import clock, escalation, roles, services
+from incidents import roles, services
 from incidents.models import EscalationPath, Incident, Team
+from incidents.sla import clock
+from incidents.sla import sweep as escalation
 from incidents.workflow import State
 
 from .config import FULL_SIZE, Config

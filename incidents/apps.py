@@ -8,7 +8,7 @@ class IncidentsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_ensure_roles_and_defaults, sender=self, dispatch_uid="incidents-defaults")
-        from .sla_defaults import ensure as ensure_sla_defaults
+        from .sla.defaults import ensure as ensure_sla_defaults
 
         post_migrate.connect(ensure_sla_defaults, sender=self, dispatch_uid="incidents-sla-defaults")
         _watch_sla_configuration()
@@ -23,8 +23,8 @@ def _watch_sla_configuration() -> None:
     """
     from django.db.models.signals import post_delete, post_save
 
-    from . import clock
     from .models import BusinessCalendar, BusinessHours, EscalationRule, Holiday, SlaConfigStamp, SlaPolicy, Team
+    from .sla import clock
 
     for model in (SlaPolicy, BusinessCalendar, BusinessHours, Holiday, EscalationRule, Team):
         for name, signal in (("saved", post_save), ("deleted", post_delete)):
@@ -41,7 +41,7 @@ def _ensure_roles_and_defaults(sender, using="default", apps=None, **kwargs) -> 
     """Roles with their permissions, the default priority matrix and the reference counter.
 
     Idempotent; runs after every migrate and after a test database is flushed."""
-    from itsm.permissions import grant
+    from core.permissions import grant
 
     from .models import DEFAULT_MATRIX, PriorityRule, Sequence
     from .roles import ROLE_PERMISSIONS

@@ -21,7 +21,7 @@ ALL_ROLES = (REPORTER, DESK_AGENT, RESOLVER, INCIDENT_MANAGER)
 _WORK = ["view_incident", "change_incident", "work_incident", "view_comment", "add_comment",
          "view_attachment", "add_attachment", "view_team", "view_category", "view_service",
          "view_incidentevent"]
-# The incidents permissions each role holds (granted after every migrate: itsm.permissions).
+# The incidents permissions each role holds (granted after every migrate: core.permissions).
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     REPORTER: [],
     DESK_AGENT: [*_WORK, "add_incident", "triage_incident", "view_priorityrule"],

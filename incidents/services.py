@@ -14,9 +14,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from itsm.errors import WorkflowError
+from core.errors import WorkflowError
 
-from . import clock, roles
+from . import roles
+from .sla import clock
 from .models import (
     Attachment,
     Category,

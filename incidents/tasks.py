@@ -9,7 +9,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from . import notifications
-from .paging import PageBusy
+from .oncall.paging import PageBusy
 
 # E-mail tasks: idempotent (the rows say what was sent), so a mail server that is down is retried.
 MAIL_TASK = {
@@ -43,14 +43,14 @@ def sla_sweep() -> dict:
     """Every minute (beat): escalations, breaches, auto-close and unacknowledged pages."""
     from dataclasses import asdict
 
-    from . import escalation
+    from .sla import sweep as escalation
 
     return asdict(escalation.sweep())
 
 
 @shared_task(**MAIL_TASK)
 def deliver_sla_notices(event_ids: list[int]) -> int:
-    from . import escalation
+    from .sla import sweep as escalation
 
     return escalation.deliver_notices(event_ids)
 
@@ -65,6 +65,6 @@ def deliver_sla_notices(event_ids: list[int]) -> int:
     time_limit=90,
 )
 def send_page(page_id: int) -> dict:
-    from . import paging
+    from .oncall import paging
 
     return paging.send_page(page_id)

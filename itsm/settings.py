@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_celery_beat",
     "itsm",
+    "core",
     "knowledge_base",
     "incidents",
     "reviews",

@@ -10,7 +10,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("portal/", include("incidents.portal.urls")),
-    path("pages/", include("incidents.paging_urls")),
+    path("pages/", include("incidents.oncall.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,6 +1,6 @@
 """How good is matching? Recall and MRR of `matching.suggest` over labelled incident texts.
 
-The labelled set lives in `knowledge_base/tests/data` (hand-written known errors, and incident
+The labelled set lives in `knowledge_base/relevance_set` (hand-written known errors, and incident
 texts as people type them, each labelled with the known error it should find).
 `load_fixture_set()` puts it in the database and returns the cases; `evaluate()` scores them.
 The tests assert floors on these figures; `make bench` reports them.
@@ -59,7 +59,7 @@ def evaluate(cases: Iterable[RelevanceCase | tuple[str, int]], *, public_only: b
 def load_fixture_set(*, user=None, texts: Iterable | None = None) -> list[RelevanceCase]:
     """Create the labelled known errors as published items (once; existing titles are kept) and
     return the labelled incident texts (all of them, or `texts`) with the ids of their known errors."""
-    from .tests.data import INCIDENT_TEXTS, KNOWN_ERRORS
+    from .relevance_set import INCIDENT_TEXTS, KNOWN_ERRORS
 
     with transaction.atomic():
         categories = {name: Category.objects.get_or_create(name=name)[0]

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from itsm.errors import WorkflowError
+from core.errors import WorkflowError
 
 from .models import Article, Deflection, FixStatus, KnownError
 from .workflow import PublishWorkflow

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
+from bench.management.commands.generate_dataset import Command as GenerateDataset
 from incidents import roles
 from incidents.models import Comment, EventKind, Incident, IncidentEvent, Sequence
 from incidents.workflow import OPEN_STATES, State
@@ -19,7 +20,7 @@ ANCHOR = date(2026, 6, 1)
 
 
 def generate(incidents: int = 200, seed: int = 7) -> None:
-    call_command("generate_dataset", incidents=incidents, seed=seed, anchor=ANCHOR, verbosity=0)
+    call_command(GenerateDataset(), incidents=incidents, seed=seed, anchor=ANCHOR, verbosity=0)
 
 
 class Rollback(Exception):

@@ -6,10 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from core import bulk as db
 from incidents.models import EventKind, Incident, IncidentEvent, Notification
-from itsm import db
-
-from .factories import make_incident
+from incidents.tests.factories import make_incident
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from incidents.sla import (
+from core.businesstime import (
     ALWAYS,
     Calendar,
     NoBusinessTime,

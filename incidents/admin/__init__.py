@@ -9,4 +9,4 @@ admin.site.site_header = "Service Desk"
 admin.site.site_title = "Service Desk"
 admin.site.index_title = "Incidents and their configuration"
 
-from .. import admin_sla  # noqa: E402,F401  (SLA configuration, escalations, pages, on-call)
+from . import sla  # noqa: E402,F401  (SLA configuration, escalations, pages, on-call)

@@ -13,15 +13,16 @@ from django.utils.text import smart_split, unescape_string_literal
 from django.utils.timesince import timesince
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.paginator import CappedCountPaginator
+
 from .. import roles, services
-from ..admin_sla import IncidentSlaAdminMixin, SlaStatusFilter
 from ..models import Incident
 from .actions import assign_to_me, route_to_team
 from .filters import AssignmentFilter
 from .forms import IncidentAddForm, IncidentChangeForm
 from .history import IncidentHistoryHelper
 from .known_errors import HasKnownErrorFilter, KnownErrorViews
-from .paginator import CappedCountPaginator
+from .sla import IncidentSlaAdminMixin, SlaStatusFilter
 from .views import IncidentWorkViews
 
 # Where a refusal from the first attempt at saving waits for the second rendering of the form.

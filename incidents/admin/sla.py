@@ -19,8 +19,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import clock, oncall, sla
-from .models import (
+from core import businesstime
+
+from ..models import (
     BusinessCalendar,
     BusinessHours,
     Escalation,
@@ -34,7 +35,9 @@ from .models import (
     RotationOverride,
     SlaPolicy,
 )
-from .workflow import OPEN_STATES, State
+from ..oncall import rotation as oncall
+from ..sla import clock
+from ..workflow import OPEN_STATES, State
 
 COLOURS = {"overdue": "#b00020", "at_risk": "#b35c00", "on_track": "#1b6e20", "paused": "#5f6368"}
 
@@ -151,7 +154,7 @@ def _target_row(deadline, met_at, breached: bool, target, incident: Incident) ->
     if deadline is None:
         return "No SLA policy for this priority"
     calendar = incident.sla_calendar
-    described = sla.describe_minutes(target, _pure(calendar) if calendar else None) if target else ""
+    described = businesstime.describe_minutes(target, _pure(calendar) if calendar else None) if target else ""
     state = f"met {_when(met_at)}" if met_at else "pending"
     if breached:
         state += " – breached"
@@ -195,16 +198,16 @@ class SlaPolicyAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="Response target")
     def response(self, policy: SlaPolicy) -> str:
-        return sla.describe_minutes(policy.response_minutes, _pure(policy.calendar))
+        return businesstime.describe_minutes(policy.response_minutes, _pure(policy.calendar))
 
     @admin.display(description="Resolution target")
     def resolution(self, policy: SlaPolicy) -> str:
-        return sla.describe_minutes(policy.resolution_minutes, _pure(policy.calendar))
+        return businesstime.describe_minutes(policy.resolution_minutes, _pure(policy.calendar))
 
 
-def _pure(calendar: BusinessCalendar) -> sla.Calendar:
+def _pure(calendar: BusinessCalendar) -> businesstime.Calendar:
     # Enough to describe a target (24x7 or not, the day length); no hours needed, so no query.
-    return sla.ALWAYS if calendar.always_open else sla.Calendar(day_minutes=calendar.day_minutes)
+    return businesstime.ALWAYS if calendar.always_open else businesstime.Calendar(day_minutes=calendar.day_minutes)
 
 
 @admin.register(EscalationRule)

@@ -14,7 +14,8 @@ from django.db import models, transaction
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from .. import sla
+from core import businesstime
+
 from .incident import Incident, IncidentEvent, Priority, Team
 
 WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday"), (5, "Saturday"),
@@ -99,16 +100,16 @@ class BusinessCalendar(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def as_calendar(self, hours=None, holidays=None) -> sla.Calendar:
+    def as_calendar(self, hours=None, holidays=None) -> businesstime.Calendar:
         """The pure calendar. Pass prefetched hours/holidays to avoid queries."""
         if self.always_open:
-            return sla.ALWAYS
+            return businesstime.ALWAYS
         hours = self.hours.all() if hours is None else hours
         holidays = self.holidays.all() if holidays is None else holidays
         table: dict[int, list[tuple[int, int]]] = {}
         for row in hours:
             table.setdefault(row.weekday, []).append(row.interval)
-        return sla.Calendar.weekly(
+        return businesstime.Calendar.weekly(
             table, tz=self.time_zone, holidays=[h.date for h in holidays], day_minutes=self.day_minutes,
         )
 
@@ -130,7 +131,7 @@ class BusinessHours(models.Model):
 
     @property
     def interval(self) -> tuple[int, int]:
-        closes = self.closes.hour * 60 + self.closes.minute or sla.MINUTES_PER_DAY
+        closes = self.closes.hour * 60 + self.closes.minute or businesstime.MINUTES_PER_DAY
         return (self.opens.hour * 60 + self.opens.minute, closes)
 
     def clean(self) -> None:

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from .models import EventKind, IncidentEvent, Page
+from ..models import EventKind, IncidentEvent, Page
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from .models import Rotation, RotationMember, RotationOverride, Team
+from ..models import Rotation, RotationMember, RotationOverride, Team
 
 
 @dataclass(frozen=True)

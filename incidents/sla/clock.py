@@ -28,8 +28,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from . import sla
-from .models import (
+from core import businesstime
+
+from ..models import (
     BusinessCalendar,
     BusinessHours,
     Escalation,
@@ -42,7 +43,7 @@ from .models import (
     SlaPolicy,
     Trigger,
 )
-from .workflow import OPEN_STATES, State
+from ..workflow import OPEN_STATES, State
 
 PAUSED_STATES = (State.ON_HOLD, State.RESOLVED)
 ACTIVE_STATES = (*OPEN_STATES, State.RESOLVED)
@@ -52,10 +53,10 @@ def auto_close_business_days() -> int:
     return int(getattr(settings, "ITSM_AUTO_CLOSE_BUSINESS_DAYS", 3))
 
 
-def auto_close_time(resolved_at: datetime, calendar: sla.Calendar) -> datetime:
+def auto_close_time(resolved_at: datetime, calendar: businesstime.Calendar) -> datetime:
     """The grace period after resolution, in business days of the default calendar."""
-    day = sla.MINUTES_PER_DAY if calendar.always else calendar.day_minutes
-    return sla.add_business_time(resolved_at, auto_close_business_days() * day, calendar)
+    day = businesstime.MINUTES_PER_DAY if calendar.always else calendar.day_minutes
+    return businesstime.add_business_time(resolved_at, auto_close_business_days() * day, calendar)
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class SlaConfig:
 
     policies: dict[int, SlaPolicy]
     rules: list[EscalationRule]
-    calendars: dict[int, sla.Calendar]
+    calendars: dict[int, businesstime.Calendar]
     default_calendar_id: int | None
 
     @classmethod
@@ -85,11 +86,11 @@ class SlaConfig:
             default_calendar_id=next((row.pk for row in rows if row.is_default), None),
         )
 
-    def calendar(self, calendar_id: int | None) -> sla.Calendar:
+    def calendar(self, calendar_id: int | None) -> businesstime.Calendar:
         """A calendar by id; none (or one deleted since) means the clock runs around the clock."""
-        return self.calendars.get(calendar_id, sla.ALWAYS) if calendar_id is not None else sla.ALWAYS
+        return self.calendars.get(calendar_id, businesstime.ALWAYS) if calendar_id is not None else businesstime.ALWAYS
 
-    def default_calendar(self) -> sla.Calendar:
+    def default_calendar(self) -> businesstime.Calendar:
         return self.calendar(self.default_calendar_id)
 
     def rules_for(self, priority: int, trigger: str) -> list[EscalationRule]:
@@ -196,7 +197,7 @@ def checkpoints(incident: Incident, config: SlaConfig, fired: Iterable[str] = ()
         for rule in config.rules_for(priority, trigger):
             key = rule_key(rule, incident)
             if key not in fired:
-                due = sla.threshold_time(deadline, target, rule.percent or 100, calendar)
+                due = businesstime.threshold_time(deadline, target, rule.percent or 100, calendar)
                 result.append(Checkpoint("rule", due, key, rule, clock_name))
         key = breach_key(clock_name, incident)
         if key not in fired:
@@ -273,10 +274,10 @@ def _start_targets(incident: Incident, config: SlaConfig, now: datetime) -> None
     incident.resolution_target = policy.resolution_minutes
     opened = incident.opened_at or now
     paused = sum(
-        sla.business_minutes_between(start, end, calendar) for start, end in pause_spans(incident) if end is not None
+        businesstime.business_minutes_between(start, end, calendar) for start, end in pause_spans(incident) if end is not None
     )
-    incident.respond_by = sla.add_business_time(opened, policy.response_minutes + paused, calendar)
-    incident.resolve_by = sla.add_business_time(opened, policy.resolution_minutes + paused, calendar)
+    incident.respond_by = businesstime.add_business_time(opened, policy.response_minutes + paused, calendar)
+    incident.resolve_by = businesstime.add_business_time(opened, policy.resolution_minutes + paused, calendar)
     if policy.update_minutes and incident.state in OPEN_STATES:
         base = now if not first else opened
         incident.update_due_at = base + timedelta(minutes=policy.update_minutes)
@@ -308,12 +309,12 @@ def refresh(
     elif incident.clock_paused_at is not None:
         if state in OPEN_STATES:
             calendar = config.calendar(incident.sla_calendar_id)
-            paused = sla.business_minutes_between(incident.clock_paused_at, now, calendar)
+            paused = businesstime.business_minutes_between(incident.clock_paused_at, now, calendar)
             if paused > 0:
                 if incident.respond_by and incident.responded_at is None:
-                    incident.respond_by = sla.add_business_time(incident.respond_by, paused, calendar)
+                    incident.respond_by = businesstime.add_business_time(incident.respond_by, paused, calendar)
                 if incident.resolve_by:
-                    incident.resolve_by = sla.add_business_time(incident.resolve_by, paused, calendar)
+                    incident.resolve_by = businesstime.add_business_time(incident.resolve_by, paused, calendar)
         incident.clock_paused_at = None
     if state != State.RESOLVED:
         incident.auto_close_at = None
@@ -354,7 +355,7 @@ def at_risk_from(incident: Incident, config: SlaConfig) -> datetime | None:
         deadline, target = incident.resolve_by, incident.resolution_target
     else:
         return None
-    return sla.threshold_time(deadline, target, AT_RISK_PERCENT, config.calendar(incident.sla_calendar_id))
+    return businesstime.threshold_time(deadline, target, AT_RISK_PERCENT, config.calendar(incident.sla_calendar_id))
 
 
 CLOCK_FIELDS = [

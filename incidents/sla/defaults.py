@@ -51,9 +51,9 @@ def _never_used(model, using: str) -> bool:
 
 def ensure(sender=None, using: str = "default", **kwargs) -> None:
     """post_migrate receiver: permissions for the roles, and the default calendars, policies, rules."""
-    from itsm.permissions import grant
+    from core.permissions import grant
 
-    from .models import BusinessCalendar, BusinessHours, EscalationRule, SlaConfigStamp, SlaPolicy
+    from ..models import BusinessCalendar, BusinessHours, EscalationRule, SlaConfigStamp, SlaPolicy
 
     grant("incidents", ROLE_PERMISSIONS, using=using)
     calendars = BusinessCalendar.objects.using(using)

@@ -24,11 +24,10 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from itsm import db
+from core import bulk
 
-from . import clock, oncall, roles, services
-from .clock import Checkpoint, SlaConfig
-from .models import (
+from .. import roles, services
+from ..models import (
     Action,
     Escalation,
     EscalationPath,
@@ -41,7 +40,10 @@ from .models import (
     Team,
     Trigger,
 )
-from .workflow import OPEN_STATES
+from ..oncall import rotation as oncall
+from ..workflow import OPEN_STATES
+from . import clock
+from .clock import Checkpoint, SlaConfig
 
 logger = logging.getLogger(__name__)
 
@@ -301,7 +303,7 @@ def _process(batch: list[Incident], ctx: Context, result: SweepResult, fired: di
 
     notice_ids = sorted({f.event_id for f in fires if f.recipients})
     if notice_ids:
-        from .tasks import deliver_sla_notices
+        from ..tasks import deliver_sla_notices
 
         transaction.on_commit(lambda: deliver_sla_notices.delay(notice_ids))
 
@@ -316,8 +318,8 @@ def _process(batch: list[Incident], ctx: Context, result: SweepResult, fired: di
         for incident in auto_close:
             if _auto_close(incident, ctx):
                 result.auto_closed += 1
-    db.update_rows(Escalation, [{"pk": f.escalation_id, "outcome": f.outcome} for f in told], ["outcome"])
-    db.update_rows(IncidentEvent, [{"pk": f.event_id, "message": f.message} for f in told], ["message"])
+    bulk.update_rows(Escalation, [{"pk": f.escalation_id, "outcome": f.outcome} for f in told], ["outcome"])
+    bulk.update_rows(IncidentEvent, [{"pk": f.event_id, "message": f.message} for f in told], ["message"])
     result.pages += sum(1 for _, _, action in follow_ups if action == "page")
 
 
@@ -325,18 +327,18 @@ def _write_rows(fires: list[_Fire], ctx: Context) -> None:
     """The batch's timeline events, escalation rows and owed notifications, a few statements each.
 
     Thousands of rows per batch, and nothing to them but their columns: written from plain rows
-    (`itsm.db`), not model instances, which would cost the sweep most of its time.
+    (`core.bulk`), not model instances, which would cost the sweep most of its time.
     """
     noticed = [f for f in fires if f.noticed]
     written = timezone.now()  # the timeline shows when the sweep wrote it, like any other entry
-    event_ids = db.insert_rows(IncidentEvent, [
+    event_ids = bulk.insert_rows(IncidentEvent, [
         {"incident_id": f.incident_id, "kind": f.kind, "actor_id": ctx.system.pk, "created_at": written,
          "message": f.message, "public": False}
         for f in noticed
     ], returning=True)
     for fire, pk in zip(noticed, event_ids, strict=True):
         fire.event_id = pk
-    escalation_ids = db.insert_rows(Escalation, [
+    escalation_ids = bulk.insert_rows(Escalation, [
         {"incident_id": f.incident_id, "rule_id": f.point.rule.pk if f.point.rule else None, "key": f.point.key,
          "fired_at": ctx.now, "due_at": f.point.due_at, "superseded": f.superseded, "outcome": f.outcome,
          "event_id": f.event_id}
@@ -344,7 +346,7 @@ def _write_rows(fires: list[_Fire], ctx: Context) -> None:
     ], returning=True)
     for fire, pk in zip(fires, escalation_ids, strict=True):
         fire.escalation_id = pk
-    db.insert_rows(Notification, [
+    bulk.insert_rows(Notification, [
         {"event_id": f.event_id, "channel": "email", "recipient": address}
         for f in noticed for address in dict.fromkeys(f.recipients)
     ])
@@ -361,7 +363,7 @@ def _save_clocks(batch: list[Incident], restarted: set[int]) -> None:
             Incident.objects.filter(pk=incident.pk).update(
                 **{name: getattr(incident, name) for name in clock.CLOCK_FIELDS}
             )
-    db.update_rows(Incident, [
+    bulk.update_rows(Incident, [
         {"pk": i.pk, "next_due_at": i.next_due_at, "response_breached": i.response_breached,
          "resolution_breached": i.resolution_breached}
         for i in batch if i.pk not in restarted
@@ -427,7 +429,7 @@ def page_person(incident: Incident, escalation_id: int, *, step: int, user, rota
         incident=incident, escalation_id=escalation_id, step=step, user=user, created_at=now,
         escalate_at=now + timedelta(minutes=ack_minutes), event_id=event_id,
     )
-    from .tasks import send_page
+    from ..tasks import send_page
 
     page_id = page.pk
     transaction.on_commit(lambda: send_page.delay(page_id))
@@ -571,7 +573,7 @@ def pass_on(page: Page, ctx: Context) -> Page | None:
     Notification.objects.bulk_create(
         [Notification(event=event, channel="email", recipient=a) for a in emails], ignore_conflicts=True,
     )
-    from .tasks import deliver_sla_notices
+    from ..tasks import deliver_sla_notices
 
     transaction.on_commit(lambda: deliver_sla_notices.delay([event.pk]))
     return None

@@ -275,7 +275,7 @@ def test_bulk_route_to_team_routes_each_and_reports_refusals(client, agent, p1_n
 
 
 def test_the_count_stops_at_the_cap_and_says_so(client, agent, reporter, network_category, monkeypatch):
-    from incidents.admin.paginator import CappedCountPaginator
+    from core.paginator import CappedCountPaginator
 
     monkeypatch.setattr(CappedCountPaginator, "cap", 3)
     for n in range(5):
@@ -307,7 +307,7 @@ def test_the_count_stops_at_the_cap_and_says_so(client, agent, reporter, network
 
 
 def test_select_all_past_the_cap_acts_on_every_match(client, agent, reporter, network_category, monkeypatch):
-    from incidents.admin.paginator import CappedCountPaginator
+    from core.paginator import CappedCountPaginator
 
     monkeypatch.setattr(CappedCountPaginator, "cap", 2)
     incidents = [make_incident(reporter=reporter, category=network_category) for _ in range(4)]

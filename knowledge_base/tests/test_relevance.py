@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge_base.relevance import evaluate, load_fixture_set
-from knowledge_base.tests.data import INCIDENT_TEXTS, KNOWN_ERRORS
+from knowledge_base.relevance_set import INCIDENT_TEXTS, KNOWN_ERRORS
 
 
 def test_fixture_set_is_large_enough_and_fully_labelled():

@@ -12,11 +12,12 @@ import pytest
 import time_machine
 from django.core import mail
 
-from incidents import oncall, paging, roles
+from incidents import roles
 from incidents.models import Escalation, EventKind, Page, Rotation, RotationMember, RotationOverride
-
-from .factories import UserFactory
-from .sla_support import MONDAY_10, claim, only_rules, open_incident, sweep, timeline
+from incidents.oncall import paging
+from incidents.oncall import rotation as oncall
+from incidents.sla.tests.sla_support import MONDAY_10, claim, only_rules, open_incident, sweep, timeline
+from incidents.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

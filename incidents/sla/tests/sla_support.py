@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from incidents import escalation, services
+from incidents import services
 from incidents.models import Escalation, EscalationRule, Incident, IncidentEvent
-
-from .factories import make_incident
+from incidents.sla import sweep as escalation
+from incidents.tests.factories import make_incident
 
 # A Monday, 10:00 UTC (the seeded office calendar uses the project's TIME_ZONE, UTC in tests).
 MONDAY_10 = datetime(2025, 6, 2, 10, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.core import mail
 
-from incidents import escalation, services
+from incidents import services
 from incidents.models import (
     Action,
     Escalation,
@@ -19,6 +19,7 @@ from incidents.models import (
     Notification,
     Trigger,
 )
+from incidents.sla import sweep as escalation
 
 from .sla_support import MONDAY_10, breaches, claim, fired, only_rules, open_incident, sweep, timeline
 
@@ -327,7 +328,7 @@ def test_beat_runs_the_sweep_every_minute(settings):
 
 
 def test_default_rules_come_back_after_a_flush_but_not_after_an_admin_removed_them():
-    from incidents import sla_defaults
+    from incidents.sla import defaults as sla_defaults
 
     EscalationRule.objects.all().delete()  # an admin's deletion leaves history
     sla_defaults.ensure()

@@ -10,10 +10,11 @@ from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from incidents import admin_sla, roles, services
+from incidents import roles, services
+from incidents.admin import sla as admin_sla
 from incidents.models import Escalation, EscalationRule, Incident, Rotation, RotationMember, Team
+from incidents.tests.factories import TeamFactory, UserFactory
 
-from .factories import TeamFactory, UserFactory
 from .sla_support import MONDAY_10, claim, open_incident, sweep
 
 pytestmark = pytest.mark.django_db
@@ -150,7 +151,7 @@ def test_sla_column_and_filter_need_no_query_per_row(traveller, reporter, networ
 def test_incident_list_filters_breached_incidents(client, agent, time_machine):
     from django.urls import reverse
 
-    from .factories import CategoryFactory, make_incident
+    from incidents.tests.factories import CategoryFactory, make_incident
 
     network = TeamFactory(name="Network", slug="network")
     category = CategoryFactory(name="Network", default_team=network)

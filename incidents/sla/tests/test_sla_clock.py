@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from incidents import clock, services
+from incidents import services
 from incidents.models import SlaPolicy
+from incidents.sla import clock
 
 from .sla_support import MONDAY_10, claim, open_incident
 

@@ -8,8 +8,8 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from incidents import clock
 from incidents.models import BusinessCalendar, BusinessHours, EscalationRule, Holiday, SlaPolicy
+from incidents.sla import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -87,8 +87,7 @@ def test_a_change_committed_elsewhere_is_seen_here():
 
 def test_deleting_a_rules_target_team_is_seen_at_once():
     from incidents.models import Team
-
-    from .factories import TeamFactory
+    from incidents.tests.factories import TeamFactory
 
     tier3 = TeamFactory(name="Tier 3", slug="tier-3")
     EscalationRule.objects.create(name="Route to tier 3", up_to_priority=4, trigger="resolution", percent=100,
@@ -109,8 +108,8 @@ def test_a_stamp_loaded_from_a_fixture_is_renewed_at_once():
 
 
 def test_every_migrate_renews_the_stamp():
-    from incidents import sla_defaults
     from incidents.models import SlaConfigStamp
+    from incidents.sla import defaults as sla_defaults
 
     before = SlaConfigStamp.objects.get(pk=1).token
     sla_defaults.ensure()  # the post_migrate receiver

@@ -22,9 +22,8 @@ from django.utils import timezone
 from incidents import roles
 from incidents.models import Escalation, EscalationRule, Incident, Notification, Page, Rotation, RotationMember
 from incidents.tasks import sla_sweep
+from incidents.tests.factories import CategoryFactory, TeamFactory, UserFactory, make_incident
 from itsm.tests.worker_support import output_of, routed_to, start_worker, stop, wait_for, worker_env
-
-from .factories import CategoryFactory, TeamFactory, UserFactory, make_incident
 
 pytestmark = [pytest.mark.worker, pytest.mark.postgres, pytest.mark.redis]
 

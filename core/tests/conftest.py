@@ -1,0 +1,3 @@
+"""The bulk writer is tested on real tables: the incident fixtures serve here too."""
+
+from incidents.tests.conftest import *  # noqa: F403

@@ -1,0 +1,3 @@
+"""On-call: who is on call (`rotation`), paging them (`paging`, the client and its task), passing an
+unacknowledged page on to the next in line (`chain`), and the acknowledgement link (`views`, `urls`).
+The SLA sweep pages through `chain`; nothing here imports the sweep."""
