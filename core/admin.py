@@ -1,54 +1,93 @@
-"""What the review and action-item admins share: history that can be read but never reverted, and
-transition buttons that POST to a small view calling the service (never django-fsm's admin mixin,
-whose buttons call the transition and save() themselves)."""
+"""Admin pieces every app shares.
+
+- `RecordHistoryAdmin`: history that is shown, never reverted. simple-history's revert form would
+  save an old copy from anyone who can open it, and for a state machine it would set the state
+  without a transition; `SIMPLE_HISTORY_REVERT_DISABLED` only hides the button.
+- `TransitionAdminMixin`: POST <pk>/transition/<name>/ and the buttons for it on the change form.
+  The view calls the app's service (never django-fsm's admin mixin, whose buttons call the
+  transition and save() themselves, past the service and with a second history row).
+- `ReadOnlyAdmin`: rows the system writes (escalations fired, pages sent), for reading only.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
-from incidents.services import WorkflowError
-
-from .. import services
+from .errors import WorkflowError
+from .transitions import Transitions
 
 
 class RecordHistoryAdmin(SimpleHistoryAdmin):
-    """A state machine's history is a record: it is shown, never reverted (reverting an FSM row
-    fails, and would rewrite what happened)."""
+    """A record's history: every change with who and why, and no way back to an old version."""
+
+    def describe(self, obj) -> str:
+        return str(obj)
+
+    def _admin_url(self, name: str, *args) -> str:
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_{name}", args=args,
+                       current_app=self.admin_site.name)
 
     def has_change_history_permission(self, request, obj=None) -> bool:
         return False
 
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method != "GET":
-            raise PermissionDenied("History cannot be reverted.")
-        return super().history_form_view(request, object_id, version_id, extra_context)
+    def revert_disabled(self, request, obj=None) -> bool:
+        return True
 
+    def history_view(self, request: HttpRequest, object_id: str, extra_context=None) -> HttpResponse:
+        # simple-history falls back to the last historical copy when the queryset has no such row;
+        # for an object the user may not see, that would show it anyway.
+        if self.get_object(request, unquote(object_id)) is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return super().history_view(request, object_id, extra_context)
 
-class TransitionButtonsMixin:
-    """Adds POST <pk>/transition/<name>/ and the buttons for it on the change form."""
-
-    # (obj, user, name, reason) -> the saved object; raises WorkflowError with the refusal.
-    run_transition: Callable
-
-    def get_urls(self):
-        prefix = f"{self.model._meta.app_label}_{self.model._meta.model_name}"
-        return [
-            path("<path:object_id>/transition/<str:name>/", self.admin_site.admin_view(self.transition_view),
-                 name=f"{prefix}_transition"),
-            *super().get_urls(),
-        ]
-
-    def get_visible_object(self, request: HttpRequest, object_id: str):
+    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context=None):
+        """Refused, for every method: the history page shows what each version held."""
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
-            raise Http404(f"No {self.model._meta.verbose_name} with id {object_id}.")
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        self.message_user(
+            request,
+            f"{self.describe(obj)} cannot be reverted to an earlier version: its state changes only through "
+            f"transitions, and edits are made on the {self.opts.verbose_name} itself. "
+            "The history below shows every change.",
+            messages.ERROR,
+        )
+        return HttpResponseRedirect(self._admin_url("history", obj.pk))
+
+
+class TransitionAdminMixin:
+    """Transition buttons on the change form, each a POST to a view that calls the app's service.
+
+    A subclass names its runner (`transitions`, for the buttons and the wording) and the service
+    that takes a transition (`run_transition(obj, user, name, reason)`). Who may take which
+    transition is the state machine's rule: the view asks only that the user may see the object.
+    """
+
+    transitions: Transitions
+
+    def run_transition(self, obj, user, name: str, reason: str):  # pragma: no cover - every admin sets it
+        raise NotImplementedError
+
+    def transition_urls(self) -> list:
+        """Listed before any other `<path:object_id>/...` URL: a path converter takes slashes, so
+        `<pk>/transition/claim/` would otherwise be read as object `<pk>/transition` + `claim/`."""
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [path("<path:object_id>/transition/<slug:name>/", self.admin_site.admin_view(self.transition_view),
+                     name=f"{prefix}_transition")]
+
+    def get_urls(self):
+        return [*self.transition_urls(), *super().get_urls()]
+
+    def get_visible_object(self, request: HttpRequest, object_id: str):
+        """The object, if this user may see it: 404 otherwise (its existence may be private too)."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(f"No {self.opts.verbose_name} with id {object_id}.")
         if not self.has_view_permission(request, obj):
             raise PermissionDenied
         return obj
@@ -57,18 +96,33 @@ class TransitionButtonsMixin:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         obj = self.get_visible_object(request, object_id)
+        if name not in self.transitions.names():
+            raise Http404("No such transition.")
         try:
             done = self.run_transition(obj, request.user, name, request.POST.get("reason", ""))
         except WorkflowError as refused:
             messages.error(request, refused.message)
         else:
-            messages.success(request, f"{done}: {done.get_state_display()}.")
-        info = self.model._meta.app_label, self.model._meta.model_name
-        return HttpResponseRedirect(reverse(f"admin:{info[0]}_{info[1]}_change", args=[obj.pk]))
+            messages.success(request, f"{self.transitions.describe(done)} is now {self.transitions.state_label(done)}.")
+        return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                                            args=[obj.pk], current_app=self.admin_site.name))
 
     def transition_context(self, request: HttpRequest, obj) -> dict:
-        info = self.model._meta.app_label, self.model._meta.model_name
+        """For the change form's template: the buttons this user gets, and where they post."""
         return {
-            "transitions": services.available_transitions(obj, request.user),
-            "transition_url_name": f"admin:{info[0]}_{info[1]}_transition",
+            "transitions": self.transitions.offered(obj, request.user),
+            "transition_url_name": f"admin:{self.opts.app_label}_{self.opts.model_name}_transition",
         }
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the system writes: listed and opened, never added, changed or deleted by hand."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

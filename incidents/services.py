@@ -7,17 +7,15 @@ reason), writes an `IncidentEvent` for the timeline and schedules notifications 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from core.errors import WorkflowError
+from core.transitions import TransitionInfo, Transitions
 
 from . import roles
-from .sla import clock
 from .models import (
     Attachment,
     Category,
@@ -30,6 +28,7 @@ from .models import (
     Team,
 )
 from .signals import incident_transitioned
+from .sla import clock
 from .uploads import validate_upload
 from .workflow import State, close_refusal, passes_close_gates
 
@@ -56,16 +55,6 @@ def system_user():
     return user
 
 
-@dataclass(frozen=True)
-class TransitionInfo:
-    name: str
-    label: str
-    reporter_label: str
-    target: str
-    # Extra inputs its form asks for.
-    fields: tuple[str, ...]
-
-
 # Inputs each transition takes besides the reason; the admin and portal forms are built from this.
 TRANSITION_FIELDS: dict[str, tuple[str, ...]] = {
     "triage": ("category", "impact", "urgency", "team"),
@@ -78,103 +67,80 @@ TRANSITION_FIELDS: dict[str, tuple[str, ...]] = {
 PUBLIC_TRANSITIONS = {"resolve", "close", "reopen", "cancel", "hold", "resume"}
 
 
-def _transition_meta(incident: Incident, name: str):
-    method = getattr(type(incident), name, None)
-    meta = getattr(method, "_django_fsm", None)
-    if meta is None:
-        raise WorkflowError(f"“{name}” is not an incident transition.")
-    return meta
+class IncidentTransitions(Transitions[Incident]):
+    """The incident's transitions: the shared runner, plus each transition's inputs, the SLA clock
+    on every save, and the timeline event and signal that every transition owes."""
+
+    def describe(self, incident: Incident) -> str:
+        return incident.reference
+
+    def inputs_of(self, name: str) -> tuple[str, ...]:
+        return TRANSITION_FIELDS.get(name, ())
+
+    def precheck(self, incident: Incident, *, user, name: str) -> None:
+        if name == "claim" and incident.assignee_id not in (None, user.pk):
+            # Said first: the loser of a claim race wants to know who has it, not its new state.
+            raise WorkflowError(f"{incident.reference} is already assigned to {incident.assignee}.")
+
+    def prepare(self, incident: Incident, *, user, name: str, reason: str, inputs: dict) -> None:
+        """Set what the transition needs on the instance, validating it first."""
+        if name == "claim":
+            incident.assignee = user
+        if name == "start":
+            assignee = inputs.get("assignee")
+            if assignee is not None:
+                if not (roles.is_staff_role(assignee) and roles.can_work_on(assignee, incident)):
+                    raise WorkflowError(f"{assignee} is not a member of {incident.team or 'the team'}.")
+                incident.assignee = assignee
+        if name == "hold":
+            incident.hold_reason = (inputs.get("hold_reason") or reason or "").strip()[:200]
+        if name == "resolve":
+            incident.resolution_code = inputs.get("resolution_code") or incident.resolution_code
+            incident.resolution_notes = (inputs.get("resolution_notes") or incident.resolution_notes or "").strip()
+            if inputs.get("workaround"):
+                incident.workaround = inputs["workaround"].strip()
+        if name == "route":
+            team = inputs.get("team")
+            if team is None:
+                raise WorkflowError("Choose the team to route the incident to.")
+            if team.pk == incident.team_id:
+                raise WorkflowError(f"The incident is already in the {team} queue.")
+            incident.team = team
+        if name == "triage":
+            for field in ("category", "impact", "urgency", "team"):
+                if inputs.get(field) is not None:
+                    setattr(incident, field, inputs[field])
+            incident.apply_classification()
+
+    def explain(self, incident: Incident, condition) -> str | None:
+        # A close gate explains itself (a review still open, ...).
+        return close_refusal(incident) if condition is passes_close_gates else None
+
+    def before_save(self, incident: Incident) -> None:
+        clock.refresh(incident)
+
+    def after_save(self, incident: Incident, *, user, name: str, from_state: str, reason: str) -> None:
+        message = reason
+        if name == "resolve":
+            message = incident.resolution_notes
+        elif name == "hold":
+            message = incident.hold_reason
+        event = record_event(
+            incident, kind=EventKind.TRANSITION, actor=user, transition=name,
+            from_state=from_state, to_state=incident.state, message=message,
+            public=name in PUBLIC_TRANSITIONS,
+        )
+        incident_transitioned.send(sender=Incident, incident=incident, event=event, user=user)
 
 
-def _info(transition) -> TransitionInfo:
-    custom = transition.custom or {}
-    return TransitionInfo(
-        name=transition.name,
-        label=custom.get("label", transition.name.title()),
-        reporter_label=custom.get("reporter_label", custom.get("label", transition.name.title())),
-        target=transition.target,
-        fields=TRANSITION_FIELDS.get(transition.name, ()),
-    )
+TRANSITIONS = IncidentTransitions(Incident)
 
 
 def available_transitions(incident: Incident, user, *, for_reporter: bool = False) -> list[TransitionInfo]:
-    """Transitions this user may take from the incident's current state.
-
-    Guards that depend on the inputs of the transition's own form (resolution notes, a hold
-    reason) are checked when it is submitted, so their buttons are still offered.
-    """
-    result = []
-    seen = set()
-    for t in Incident._meta.get_field("state").get_all_transitions(Incident):
-        if t.name in seen or t.source not in (incident.state, "*", "+"):
-            continue
-        custom = t.custom or {}
-        if for_reporter and not custom.get("reporter"):
-            continue
-        if not t.has_perm(incident, user):
-            continue
-        seen.add(t.name)
-        result.append(_info(t))
-    return result
-
-
-def _refusal(incident: Incident, name: str) -> str:
-    meta = _transition_meta(incident, name)
-    t = meta.get_transition(incident.state)
-    if t is None:
-        return (
-            f"“{_label_of(name).capitalize()}” is not possible: {incident.reference} is "
-            f"{incident.get_state_display().lower()}."
-        )
-    failed = []
-    for condition in t.conditions:
-        if not condition(incident):
-            # A close gate explains itself; the others carry a fixed sentence.
-            explained = close_refusal(incident) if condition is passes_close_gates else None
-            failed.append(explained or getattr(condition, "refusal", condition.__name__))
-    return " ".join(failed) or f"“{(t.custom or {}).get('label', name)}” is not possible now."
-
-
-def _label_of(name: str) -> str:
-    for t in Incident._meta.get_field("state").get_all_transitions(Incident):
-        if t.name == name:
-            return (t.custom or {}).get("label", name).lower()
-    return name
-
-
-def _apply_inputs(incident: Incident, name: str, user, reason: str, inputs: dict) -> None:
-    """Set what the transition needs on the instance, validating it first."""
-    allowed = set(TRANSITION_FIELDS.get(name, ()))
-    unknown = set(inputs) - allowed
-    if unknown:
-        raise WorkflowError(f"“{name}” does not take {', '.join(sorted(unknown))}.")
-    if name == "claim":
-        incident.assignee = user
-    if name == "start":
-        assignee = inputs.get("assignee")
-        if assignee is not None:
-            if not (roles.is_staff_role(assignee) and roles.can_work_on(assignee, incident)):
-                raise WorkflowError(f"{assignee} is not a member of {incident.team or 'the team'}.")
-            incident.assignee = assignee
-    if name == "hold":
-        incident.hold_reason = (inputs.get("hold_reason") or reason or "").strip()[:200]
-    if name == "resolve":
-        incident.resolution_code = inputs.get("resolution_code") or incident.resolution_code
-        incident.resolution_notes = (inputs.get("resolution_notes") or incident.resolution_notes or "").strip()
-        if inputs.get("workaround"):
-            incident.workaround = inputs["workaround"].strip()
-    if name == "route":
-        team = inputs.get("team")
-        if team is None:
-            raise WorkflowError("Choose the team to route the incident to.")
-        if team.pk == incident.team_id:
-            raise WorkflowError(f"The incident is already in the {team} queue.")
-        incident.team = team
-    if name == "triage":
-        for field in ("category", "impact", "urgency", "team"):
-            if inputs.get(field) is not None:
-                setattr(incident, field, inputs[field])
-        incident.apply_classification()
+    """Transitions this user may take from the incident's current state, in the order of the work."""
+    if for_reporter:
+        return TRANSITIONS.offered(incident, user, include=lambda info: bool(info.custom.get("reporter")))
+    return TRANSITIONS.offered(incident, user)
 
 
 def _schedule_notification(event: IncidentEvent) -> None:
@@ -192,60 +158,12 @@ def record_event(incident: Incident, *, kind: str, actor=None, notify: bool = Tr
 
 
 def _save(incident: Incident, *, user, reason: str) -> None:
-    incident._history_user = user
-    incident._change_reason = reason[:100]
-    clock.refresh(incident)
-    try:
-        # Its own savepoint: a failed compare-and-set must not poison the caller's transaction.
-        with transaction.atomic():
-            incident.save()
-    except ConcurrentTransition:
-        raise WorkflowError(
-            f"{incident.reference} was changed by someone else a moment ago. Reload it and try again."
-        ) from None
+    TRANSITIONS.save(incident, user=user, reason=reason)
 
 
 def transition(*, incident: Incident | int, user, name: str, reason: str = "", **inputs) -> Incident:
     """Take transition `name` on the incident as `user` (None: the system). Returns the saved, fresh incident."""
-    user = user or system_user()
-    pk = incident.pk if isinstance(incident, Incident) else incident
-    reason = (reason or "").strip()
-    with transaction.atomic():
-        locked = Incident.objects.select_for_update().get(pk=pk)
-        if isinstance(incident, Incident) and incident.version != locked.version and incident.state != locked.state:
-            raise WorkflowError(
-                f"{locked.reference} is now {locked.get_state_display().lower()}; "
-                "someone else changed it since you loaded it."
-            )
-        meta = _transition_meta(locked, name)
-        if name == "claim" and locked.assignee_id not in (None, user.pk):
-            # Said first: the loser of a claim race wants to know who has it, not its new state.
-            raise WorkflowError(f"{locked.reference} is already assigned to {locked.assignee}.")
-        t = meta.get_transition(locked.state)
-        if t is None:
-            raise WorkflowError(_refusal(locked, name))
-        if not t.has_perm(locked, user):
-            raise WorkflowError(f"You may not “{_label_of(name)}” {locked.reference}.")
-        from_state = locked.state
-        _apply_inputs(locked, name, user, reason, inputs)
-        try:
-            getattr(locked, name)()
-        except TransitionNotAllowed:
-            raise WorkflowError(_refusal(locked, name)) from None
-        label = (t.custom or {}).get("label", name)
-        _save(locked, user=user, reason=f"{label}: {reason}" if reason else label)
-        message = reason
-        if name == "resolve":
-            message = locked.resolution_notes
-        elif name == "hold":
-            message = locked.hold_reason
-        event = record_event(
-            locked, kind=EventKind.TRANSITION, actor=user, transition=name,
-            from_state=from_state, to_state=locked.state, message=message,
-            public=name in PUBLIC_TRANSITIONS,
-        )
-        incident_transitioned.send(sender=Incident, incident=locked, event=event, user=user)
-    return locked
+    return TRANSITIONS.run(incident, user=user or system_user(), name=name, reason=reason, **inputs)
 
 
 def confirm_fix(*, incident: Incident | int, user, reason: str = "") -> tuple[Incident, bool]:

@@ -15,6 +15,8 @@ from django.db import models
 from django.utils import timezone
 from django_fsm import transition
 
+from core.transitions import guard
+
 from . import roles
 
 if TYPE_CHECKING:
@@ -36,35 +38,27 @@ DONE_STATES = (State.CLOSED, State.CANCELLED)
 
 
 # --- Guards (conditions). Each carries the sentence shown when it refuses. -----------------------
-def _guard(message: str) -> Callable[[Callable[[Any], bool]], Callable[[Any], bool]]:
-    def decorate(func: Callable[[Any], bool]) -> Callable[[Any], bool]:
-        func.refusal = message  # type: ignore[attr-defined]
-        return func
-
-    return decorate
-
-
-@_guard("Set a category before triaging the incident.")
+@guard("Set a category before triaging the incident.")
 def has_category(incident: Incident) -> bool:
     return incident.category_id is not None
 
 
-@_guard("The incident needs a team (queue) first.")
+@guard("The incident needs a team (queue) first.")
 def has_team(incident: Incident) -> bool:
     return incident.team_id is not None
 
 
-@_guard("Assign the incident to someone before starting work.")
+@guard("Assign the incident to someone before starting work.")
 def has_assignee(incident: Incident) -> bool:
     return incident.assignee_id is not None
 
 
-@_guard("Resolution notes and a resolution code are required to resolve.")
+@guard("Resolution notes and a resolution code are required to resolve.")
 def has_resolution(incident: Incident) -> bool:
     return bool((incident.resolution_notes or "").strip()) and bool(incident.resolution_code)
 
 
-@_guard("Give a reason for putting the incident on hold.")
+@guard("Give a reason for putting the incident on hold.")
 def has_hold_reason(incident: Incident) -> bool:
     return bool((incident.hold_reason or "").strip())
 

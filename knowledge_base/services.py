@@ -8,15 +8,14 @@ Search indexes follow on their own (see `search_index`), whichever service wrote
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from core.errors import WorkflowError
+from core.transitions import TransitionInfo, Transitions, locked_save
 
 from .models import Article, Deflection, FixStatus, KnownError
 from .workflow import PublishWorkflow
@@ -27,80 +26,37 @@ KnowledgeItem = KnownError | Article
 DEFLECTION_TEXT_LIMIT = 2000
 
 
-@dataclass(frozen=True)
-class TransitionInfo:
-    name: str
-    label: str
+class KnowledgeTransitions(Transitions[PublishWorkflow]):
+    """The publish workflow of known errors and articles, run by the shared runner."""
+
+    def describe(self, item: PublishWorkflow) -> str:
+        return f"“{item}”"
 
 
-def _transitions(model: type[PublishWorkflow]):
-    return model._meta.get_field("state").get_all_transitions(model)
+TRANSITIONS: dict[type[PublishWorkflow], KnowledgeTransitions] = {
+    KnownError: KnowledgeTransitions(KnownError),
+    Article: KnowledgeTransitions(Article),
+}
 
 
 def transition_names(model: type[PublishWorkflow]) -> list[str]:
-    return sorted({t.name for t in _transitions(model)})
+    return TRANSITIONS[model].names()
 
 
 def available_transitions(item: KnowledgeItem, user) -> list[TransitionInfo]:
     """Transitions this user may take from the item's current state (for buttons)."""
-    result, seen = [], set()
-    for t in _transitions(type(item)):
-        if t.name in seen or t.source not in (item.state, "*", "+") or not t.has_perm(item, user):
-            continue
-        seen.add(t.name)
-        custom = t.custom or {}
-        result.append(TransitionInfo(name=t.name, label=custom.get("label", t.name.title())))
-    return result
+    return TRANSITIONS[type(item)].offered(item, user)
 
 
 def _save(item: PublishWorkflow, *, user, reason: str, update_fields: Iterable[str] | None = None) -> None:
-    item._history_user = user
-    item._change_reason = reason[:100]
-    try:
-        # Its own savepoint: a failed compare-and-set must not poison the caller's transaction.
-        with transaction.atomic():
-            item.save(update_fields=update_fields)
-    except ConcurrentTransition:
-        raise WorkflowError(f"“{item}” was changed by someone else a moment ago. Reload it and try again.") from None
+    locked_save(item, user=user, reason=reason, describe=TRANSITIONS[type(item)].describe, update_fields=update_fields)
 
 
 def transition(*, item: KnowledgeItem, user, name: str, reason: str = "") -> KnowledgeItem:
     """Take transition `name` (submit, return_to_draft, publish, retire, revise) as `user`.
 
     Returns the saved, fresh item. Raises `WorkflowError` with a sentence when it is refused."""
-    model = type(item)
-    reason = (reason or "").strip()
-    with transaction.atomic():
-        locked = model.objects.select_for_update().get(pk=item.pk)
-        if item.state != locked.state:
-            raise WorkflowError(
-                f"“{locked}” is now {locked.get_state_display().lower()}; someone else changed it since you loaded it."
-            )
-        meta = getattr(getattr(model, name, None), "_django_fsm", None)
-        if meta is None:
-            raise WorkflowError(f"“{name}” is not a knowledge base transition.")
-        t = meta.get_transition(locked.state)
-        label = (t.custom or {}).get("label", name) if t else name
-        if t is None:
-            raise WorkflowError(f"A {locked.get_state_display().lower()} item cannot be “{_label_of(model, name)}”.")
-        if not t.has_perm(locked, user):
-            raise WorkflowError(f"You may not “{label.lower()}” this item.")
-        if (t.custom or {}).get("reason_required") and not reason:
-            raise WorkflowError(f"Give a reason to “{label.lower()}”.")
-        try:
-            getattr(locked, name)()
-        except TransitionNotAllowed:
-            failed = [getattr(c, "refusal", c.__name__) for c in t.conditions if not c(locked)]
-            raise WorkflowError(" ".join(failed) or f"“{label}” is not possible now.") from None
-        _save(locked, user=user, reason=f"{label}: {reason}" if reason else label)
-    return locked
-
-
-def _label_of(model: type[PublishWorkflow], name: str) -> str:
-    for t in _transitions(model):
-        if t.name == name:
-            return (t.custom or {}).get("label", name).lower()
-    return name
+    return TRANSITIONS[type(item)].run(item, user=user, name=name, reason=reason)
 
 
 def known_error_create(*, user, title: str, symptoms: str = "", root_cause: str = "", workaround: str = "",

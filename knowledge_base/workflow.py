@@ -8,12 +8,13 @@ that service, so a rule written here holds everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.db import models
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from core.transitions import guard
 
 
 class State(models.TextChoices):
@@ -23,20 +24,12 @@ class State(models.TextChoices):
     RETIRED = "retired", "Retired"
 
 
-def _guard(message: str) -> Callable[[Callable[[Any], bool]], Callable[[Any], bool]]:
-    def decorate(func: Callable[[Any], bool]) -> Callable[[Any], bool]:
-        func.refusal = message  # type: ignore[attr-defined]
-        return func
-
-    return decorate
-
-
-@_guard("Give it a title before sending it for review.")
+@guard("Give it a title before sending it for review.")
 def title_present(item: Any) -> bool:
     return bool((item.title or "").strip())
 
 
-@_guard("Write its content before sending it for review.")
+@guard("Write its content before sending it for review.")
 def content_present(item: Any) -> bool:
     return item.has_content()
 
@@ -76,7 +69,7 @@ class PublishWorkflow(ConcurrentTransitionMixin, models.Model):
         pass
 
     @transition(field="state", source=State.IN_REVIEW, target=State.DRAFT,
-                permission=may_edit, custom={"label": "Back to draft", "reason_required": True})
+                permission=may_edit, custom={"label": "Back to draft", "needs_reason": True})
     def return_to_draft(self) -> None:
         pass
 
@@ -88,12 +81,12 @@ class PublishWorkflow(ConcurrentTransitionMixin, models.Model):
         self.retired_at = None
 
     @transition(field="state", source=State.PUBLISHED, target=State.RETIRED,
-                permission=may_publish, custom={"label": "Retire", "reason_required": True})
+                permission=may_publish, custom={"label": "Retire", "needs_reason": True})
     def retire(self) -> None:
         self.retired_at = timezone.now()
 
     @transition(field="state", source=[State.PUBLISHED, State.RETIRED], target=State.DRAFT,
-                permission=may_edit, custom={"label": "Revise as draft", "reason_required": True})
+                permission=may_edit, custom={"label": "Revise as draft", "needs_reason": True})
     def revise(self) -> None:
         # A revised item leaves the search results until it is published again.
         pass

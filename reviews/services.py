@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
+from core.errors import WorkflowError
+from core.transitions import TransitionInfo, Transitions
 from incidents import roles
 from incidents.models import Incident
-from incidents.services import WorkflowError
 from incidents.workflow import State
 
 from . import timeline
@@ -162,99 +161,39 @@ def review_close_gate(incident: Incident) -> str | None:
 
 
 # --- Transitions (reviews and action items share the mechanics) ---------------------------------
-@dataclass(frozen=True)
-class TransitionInfo:
-    name: str
-    label: str
-    needs_reason: bool
+class ReviewTransitions(Transitions[PostIncidentReview]):
+    def describe(self, review: PostIncidentReview) -> str:
+        return review.reference
 
 
-def _transitions(model: type[models.Model]):
-    return model._meta.get_field("state").get_all_transitions(model)
+class ActionItemTransitions(Transitions[ActionItem]):
+    def describe(self, item: ActionItem) -> str:
+        return f"the action item “{item}”"
+
+    def prepare(self, item: ActionItem, *, user, name: str, reason: str, inputs: dict) -> None:
+        if name == "drop":
+            item.wont_do_reason = reason
 
 
-def _declared_order(model: type[models.Model]) -> dict[str, int]:
-    order: dict[str, int] = {}
-    for klass in reversed(model.__mro__):
-        for name, attr in vars(klass).items():
-            if hasattr(attr, "_django_fsm"):
-                order.setdefault(name, len(order))
-    return order
+REVIEW_TRANSITIONS = ReviewTransitions(PostIncidentReview)
+ACTION_ITEM_TRANSITIONS = ActionItemTransitions(ActionItem)
 
 
 def available_transitions(obj: PostIncidentReview | ActionItem, user) -> list[TransitionInfo]:
     """What this user may do from the object's current state, in the order the workflow declares
     them (guards are checked on submit, so that their refusal can say what is missing)."""
-    order = _declared_order(type(obj))
-    result, seen = [], set()
-    for t in _transitions(type(obj)):
-        if t.name in seen or t.source not in (obj.state, "*", "+") or not t.has_perm(obj, user):
-            continue
-        seen.add(t.name)
-        custom = t.custom or {}
-        result.append(TransitionInfo(t.name, custom.get("label", t.name.title()), bool(custom.get("needs_reason"))))
-    return sorted(result, key=lambda info: order.get(info.name, len(order)))
-
-
-def _label(model: type[models.Model], name: str) -> str:
-    for t in _transitions(model):
-        if t.name == name:
-            return (t.custom or {}).get("label", name)
-    return name
-
-
-def _refusal(obj, name: str, label: str) -> str:
-    t = getattr(type(obj), name)._django_fsm.get_transition(obj.state)
-    if t is None:
-        return f"“{label}” is not possible while the {obj._meta.verbose_name} is in state “{obj.get_state_display()}”."
-    failed = [getattr(c, "refusal", c.__name__) for c in t.conditions if not c(obj)]
-    return " ".join(failed) or f"“{label}” is not possible now."
-
-
-def _run_transition(model, pk: int, *, user, name: str, reason: str,
-                    prepare: Callable[[models.Model], None] | None = None):
-    if name not in {t.name for t in _transitions(model)}:
-        raise WorkflowError(f"“{name}” is not a {model._meta.verbose_name} transition.")
-    label = _label(model, name)
-    with transaction.atomic():
-        obj = model.objects.select_for_update().get(pk=pk)
-        t = getattr(model, name)._django_fsm.get_transition(obj.state)
-        if t is not None and not t.has_perm(obj, user):
-            raise WorkflowError(f"You may not “{label.lower()}” this {obj._meta.verbose_name}.")
-        if prepare is not None:
-            prepare(obj)
-        try:
-            getattr(obj, name)()
-        except TransitionNotAllowed:
-            raise WorkflowError(_refusal(obj, name, label)) from None
-        obj._history_user = user
-        obj._change_reason = (f"{label}: {reason}" if reason else label)[:100]
-        try:
-            # Its own savepoint: a failed compare-and-set must not poison the caller's transaction.
-            with transaction.atomic():
-                obj.save()
-        except ConcurrentTransition:
-            raise WorkflowError(f"Someone else changed this {obj._meta.verbose_name} a moment ago. "
-                                "Reload it and try again.") from None
-    return obj
+    runner = REVIEW_TRANSITIONS if isinstance(obj, PostIncidentReview) else ACTION_ITEM_TRANSITIONS
+    return runner.offered(obj, user)
 
 
 def review_transition(*, review: PostIncidentReview | int, user, name: str, reason: str = "") -> PostIncidentReview:
     """Submit, request changes on, or publish a review."""
-    pk = review.pk if isinstance(review, PostIncidentReview) else review
-    return _run_transition(PostIncidentReview, pk, user=user, name=name, reason=(reason or "").strip())
+    return REVIEW_TRANSITIONS.run(review, user=user, name=name, reason=reason)
 
 
 def action_item_transition(*, item: ActionItem | int, user, name: str, reason: str = "") -> ActionItem:
     """Start, complete, drop ("won't do", with a reason) or reopen an action item."""
-    pk = item.pk if isinstance(item, ActionItem) else item
-    reason = (reason or "").strip()
-
-    def prepare(obj: ActionItem) -> None:
-        if name == "drop":
-            obj.wont_do_reason = reason
-
-    return _run_transition(ActionItem, pk, user=user, name=name, reason=reason, prepare=prepare)
+    return ACTION_ITEM_TRANSITIONS.run(item, user=user, name=name, reason=reason)
 
 
 # --- Edits --------------------------------------------------------------------------------------
@@ -269,13 +208,7 @@ def review_save_edits(*, review: PostIncidentReview, user, changed: Iterable[str
             raise WorkflowError(f"{review.reference} is published; it can no longer be edited.")
         raise WorkflowError(f"You may not edit {review.reference}.")
     changed = sorted(changed)
-    review._history_user = user
-    review._change_reason = ("Edited " + ", ".join(changed) if changed else "Edited")[:100]
-    try:
-        with transaction.atomic():
-            review.save()
-    except ConcurrentTransition:
-        raise WorkflowError(f"{review.reference} changed state a moment ago. Reload it and try again.") from None
+    REVIEW_TRANSITIONS.save(review, user=user, reason="Edited " + ", ".join(changed) if changed else "Edited")
     return review
 
 

@@ -7,13 +7,13 @@ buttons go through those services, so a guard written here holds everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils import timezone
 from django_fsm import transition
 
+from core.transitions import guard
 from incidents import roles
 
 if TYPE_CHECKING:
@@ -37,23 +37,13 @@ class ActionState(models.TextChoices):
 OPEN_ACTION_STATES = (ActionState.OPEN, ActionState.IN_PROGRESS)
 
 
-def _guard(message: str) -> Callable[[Callable[[Any], bool]], Callable[[Any], bool]]:
-    """Attach the sentence shown to the person whose transition the guard refuses."""
-
-    def decorate(func: Callable[[Any], bool]) -> Callable[[Any], bool]:
-        func.refusal = message  # type: ignore[attr-defined]
-        return func
-
-    return decorate
-
-
 # --- Review guards ------------------------------------------------------------------------------
-@_guard("A review cannot be published without a root cause.")
+@guard("A review cannot be published without a root cause.")
 def has_root_cause(review: PostIncidentReview) -> bool:
     return bool((review.root_cause or "").strip())
 
 
-@_guard("Add at least one action item, or state why no action is needed, before publishing.")
+@guard("Add at least one action item, or state why no action is needed, before publishing.")
 def has_actions_or_reason(review: PostIncidentReview) -> bool:
     if (review.no_action_reason or "").strip():
         return True
@@ -92,7 +82,7 @@ class ReviewStateMachine(models.Model):
 
 
 # --- Action item guards and permissions ---------------------------------------------------------
-@_guard("Say why this action will not be done.")
+@guard("Say why this action will not be done.")
 def has_wont_do_reason(item: ActionItem) -> bool:
     return bool((item.wont_do_reason or "").strip())
 
@@ -128,7 +118,7 @@ class ActionItemStateMachine(models.Model):
 
     @transition(field="state", source=[ActionState.OPEN, ActionState.IN_PROGRESS], target=ActionState.WONT_DO,
                 conditions=[has_wont_do_reason], permission=may_drop_item,
-                custom={"label": "Won't do", "needs_reason": True})
+                custom={"label": "Won't do", "needs_reason": "Say why this action will not be done."})
     def drop(self) -> None:
         self.completed_at = timezone.now()
 

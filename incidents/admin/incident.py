@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
@@ -11,8 +10,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.timesince import timesince
-from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import RecordHistoryAdmin
 from core.paginator import CappedCountPaginator
 
 from .. import roles, services
@@ -41,7 +40,7 @@ class EditRefused(Exception):
 
 
 @admin.register(Incident)
-class IncidentAdmin(IncidentSlaAdminMixin, KnownErrorViews, IncidentWorkViews, SimpleHistoryAdmin):
+class IncidentAdmin(IncidentSlaAdminMixin, KnownErrorViews, IncidentWorkViews, RecordHistoryAdmin):
     list_display = ("reference", "summary", "priority_badge", "sla_time_left", "state", "team", "assignee", "age")
     list_display_links = ("reference", "summary")
     list_filter = (
@@ -225,29 +224,9 @@ class IncidentAdmin(IncidentSlaAdminMixin, KnownErrorViews, IncidentWorkViews, S
             context.update(self.known_error_context(request, stored or obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    # --- history ----------------------------------------------------------------------------------
-    def history_view(self, request: HttpRequest, object_id: str, extra_context=None) -> HttpResponse:
-        # simple-history falls back to the last historical copy when the queryset has no such row;
-        # for an incident the user may not see, that would show it anyway.
-        if self.get_object(request, unquote(object_id)) is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        return super().history_view(request, object_id, extra_context)
-
-    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context=None):
-        """Reverting is refused: it would set the state without a transition and skip its guards."""
-        incident = self.get_object(request, unquote(object_id))
-        if incident is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        self.message_user(
-            request,
-            f"{incident.reference} cannot be reverted to an earlier version: its state changes only through "
-            "transitions, and edits are made on the incident itself. The history below shows every change.",
-            messages.ERROR,
-        )
-        return HttpResponseRedirect(self._url("history", incident.pk))
+    # --- history ---------------------------------------------------------------------------------
+    def describe(self, incident: Incident) -> str:
+        return incident.reference
 
     def get_historical_record_context_helper(self, request: HttpRequest, historical_record):
         return IncidentHistoryHelper(self.model, historical_record)
-
-    def revert_disabled(self, request: HttpRequest, obj: Incident | None = None) -> bool:
-        return True

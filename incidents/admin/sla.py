@@ -20,6 +20,7 @@ from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from core import businesstime
+from core.admin import ReadOnlyAdmin
 
 from ..models import (
     BusinessCalendar,
@@ -264,17 +265,6 @@ class RotationAdmin(SimpleHistoryAdmin):
 
 
 # --- what the clock did (read-only) --------------------------------------------------------------
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(Escalation)
 class EscalationAdmin(ReadOnlyAdmin):
     list_display = ("fired_at", "incident", "rule", "superseded", "outcome")

@@ -17,10 +17,12 @@ from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from core.admin import TransitionAdminMixin
+
 from .. import roles, services
 from ..forms import IncidentCommentForm, TransitionForm
 from ..models import Comment, Incident, IncidentEvent, Team
-from ..workflow import IncidentStateMachine, State
+from ..workflow import State
 
 QUEUE_PAGE_SIZE = 50
 CLAIMABLE_STATES = (State.NEW, State.TRIAGED)
@@ -28,18 +30,7 @@ CLAIMABLE_STATES = (State.NEW, State.TRIAGED)
 
 def transition_labels() -> dict[str, str]:
     """Every transition's name and its label, whatever the current state."""
-    labels: dict[str, str] = {}
-    for t in Incident._meta.get_field("state").get_all_transitions(Incident):
-        labels.setdefault(t.name, (t.custom or {}).get("label", t.name.title()))
-    return labels
-
-
-def offered_transitions(incident: Incident, user) -> list[services.TransitionInfo]:
-    """The transitions the user may take now, in the order the state machine declares them (the
-    order of the work: triage, claim, ... resolve, close), which is the order of the buttons."""
-    declared = {name: index for index, name in enumerate(vars(IncidentStateMachine))}
-    offered = services.available_transitions(incident, user)
-    return sorted(offered, key=lambda t: declared.get(t.name, len(declared)))
+    return {name: services.TRANSITIONS.label(name) for name in services.TRANSITIONS.names()}
 
 
 def _state_label(value: str) -> str:
@@ -55,19 +46,22 @@ def timeline(incident: Incident) -> list[IncidentEvent]:
     return events
 
 
-class IncidentWorkViews:
-    """Mixin for the incident ModelAdmin: the views behind the transition buttons, the comment
-    form, and the team queue."""
+class IncidentWorkViews(TransitionAdminMixin):
+    """Mixin for the incident ModelAdmin: the views behind the transition buttons (a form, since
+    an incident's transitions take inputs), the comment form, and the team queue."""
+
+    transitions = services.TRANSITIONS
 
     def get_urls(self) -> list:
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         view = self.admin_site.admin_view
         return [
+            *self.transition_urls(),  # first: see TransitionAdminMixin.transition_urls
             path("queue/", view(self.queue_view), name=f"{prefix}_queue"),
-            path("<path:object_id>/transition/<slug:name>/", view(self.transition_view), name=f"{prefix}_transition"),
             path("<path:object_id>/comment/", view(self.comment_view), name=f"{prefix}_comment"),
             path("<path:object_id>/claim/", view(self.claim_view), name=f"{prefix}_claim"),
-            *super().get_urls(),
+            # The model admin's own URLs, past the mixin that would list the transition URL again.
+            *super(TransitionAdminMixin, self).get_urls(),
         ]
 
     # --- helpers ----------------------------------------------------------------------------------
@@ -92,7 +86,7 @@ class IncidentWorkViews:
         """What the change page shows besides the form: transition buttons, comments, timeline."""
         may_work = roles.can_work_on(request.user, incident)
         return {
-            "transitions": offered_transitions(incident, request.user),
+            "transitions": services.available_transitions(incident, request.user),
             "comments": list(Comment.objects.filter(incident=incident).select_related("author")),
             "comment_form": IncidentCommentForm() if may_work else None,
             "timeline": timeline(incident),

@@ -156,7 +156,7 @@ def test_reopen_counts_and_returns_to_the_resolver(incident_in, reporter):
 
 
 def test_an_unknown_transition_is_a_clear_error(incident_in, manager):
-    with pytest.raises(WorkflowError, match="not an incident transition"):
+    with pytest.raises(WorkflowError, match="is not a transition of incidents"):
         services.transition(incident=incident_in(State.NEW), user=manager, name="delete")
 
 

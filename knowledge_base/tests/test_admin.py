@@ -69,7 +69,7 @@ def test_a_refused_transition_is_reported_and_changes_nothing(client, agent):
     client.force_login(agent)
     url = reverse("admin:knowledge_base_knownerror_transition", args=[item.pk, "publish"])
     response = client.post(url, follow=True)
-    assert "You may not “publish” this item." in response.content.decode()
+    assert f"You may not “publish” “{item.title}”." in response.content.decode()
     item.refresh_from_db()
     assert item.state == State.IN_REVIEW
 

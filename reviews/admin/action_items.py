@@ -11,17 +11,17 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from core.admin import RecordHistoryAdmin, TransitionAdminMixin
 from incidents import roles
 from incidents.models import Incident
 
 from .. import services
 from ..models import ActionItem
-from .base import RecordHistoryAdmin, TransitionButtonsMixin
 from .filters import MineFilter, OverdueFilter
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(TransitionButtonsMixin, RecordHistoryAdmin):
+class ActionItemAdmin(TransitionAdminMixin, RecordHistoryAdmin):
     list_display = ("description_display", "review_display", "incident_display", "owner", "team", "due_date",
                     "priority", "state", "overdue_display")
     list_display_links = ("description_display",)
@@ -35,6 +35,8 @@ class ActionItemAdmin(TransitionButtonsMixin, RecordHistoryAdmin):
               "wont_do_reason", "created_at", "completed_at")
     readonly_fields = ("state", "wont_do_reason", "created_at", "completed_at")
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    transitions = services.ACTION_ITEM_TRANSITIONS
 
     @staticmethod
     def run_transition(obj, user, name, reason):

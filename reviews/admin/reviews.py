@@ -14,15 +14,15 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from core.admin import RecordHistoryAdmin, TransitionAdminMixin
+from core.errors import WorkflowError
 from incidents import roles
 from incidents.models import Incident
-from incidents.services import WorkflowError
 
 from .. import exports, services
 from ..models import ActionItem, PostIncidentReview, TimelineEntry
 from ..timeline import figures
 from ..workflow import OPEN_ACTION_STATES, ReviewState
-from .base import RecordHistoryAdmin, TransitionButtonsMixin
 from .filters import HasOverdueActionsFilter
 
 
@@ -99,7 +99,7 @@ class ProposeKnownErrorForm(forms.Form):
 
 
 @admin.register(PostIncidentReview)
-class PostIncidentReviewAdmin(TransitionButtonsMixin, RecordHistoryAdmin):
+class PostIncidentReviewAdmin(TransitionAdminMixin, RecordHistoryAdmin):
     list_display = ("reference_display", "incident_display", "priority_display", "state", "owner", "trigger",
                     "open_actions_display", "overdue_actions_display", "created_at")
     list_display_links = ("reference_display",)
@@ -120,6 +120,11 @@ class PostIncidentReviewAdmin(TransitionButtonsMixin, RecordHistoryAdmin):
     )
     readonly_fields = ("incident", "state", "trigger", "figures_panel", "known_error_link", "proposed_known_error_title",
                        "proposed_known_error_symptoms", "proposed_known_error_workaround", "known_error_proposed_at")
+
+    transitions = services.REVIEW_TRANSITIONS
+
+    def describe(self, review) -> str:
+        return review.reference
 
     @staticmethod
     def run_transition(obj, user, name, reason):

@@ -102,7 +102,7 @@ def test_review_list_filters_reviews_with_overdue_actions(client, manager):
     ActionItemFactory(review=on_time, owner=manager)
     done = overdue_review(manager)
     for item in done.action_items.all():
-        services.action_item_transition(item=item, user=manager, name="complete")
+        services.action_item_transition(item=item.pk, user=manager, name="complete")
     client.force_login(manager)
     shown = {r.pk for r in client.get(REVIEWS + "?overdue=yes").context["cl"].result_list}
     assert shown == {late.pk}
@@ -112,7 +112,7 @@ def test_review_list_filters_reviews_with_overdue_actions(client, manager):
 
 def test_review_list_filters_by_state(client, manager, review):
     ReviewFactory(owner=manager)
-    services.review_transition(review=review, user=manager, name="submit")
+    services.review_transition(review=review.pk, user=manager, name="submit")
     client.force_login(manager)
     assert [r.pk for r in client.get(REVIEWS + "?state__exact=in_review").context["cl"].result_list] == [review.pk]
 
@@ -150,7 +150,7 @@ def test_a_transition_button_goes_through_the_service(client, manager, review):
 
 
 def test_a_refused_publish_shows_the_guards_sentences(client, manager, review):
-    services.review_transition(review=review, user=manager, name="submit")
+    services.review_transition(review=review.pk, user=manager, name="submit")
     client.force_login(manager)
     response = client.post(transition_url(review, "publish"), follow=True)
     assert messages_of(response) == [
@@ -170,7 +170,7 @@ def test_an_action_items_wont_do_button_carries_its_reason(client, manager, revi
     item = ActionItemFactory(review=review, owner=manager)
     client.force_login(manager)
     page = client.get(change_url(item)).content.decode()
-    assert 'name="reason" placeholder="Why not?"' in page
+    assert 'name="reason" maxlength="100" placeholder="Why?"' in page
     client.post(transition_url(item, "drop"), {"reason": "Superseded by the network refresh"})
     item.refresh_from_db()
     assert item.state == "wont_do" and item.wont_do_reason == "Superseded by the network refresh"
@@ -212,8 +212,8 @@ def test_a_published_review_is_read_only_in_the_admin(client, manager, review):
     review.root_cause = "Expired certificate."
     review.no_action_reason = "Renewal is automated now."
     services.review_save_edits(review=review, user=manager, changed=["root_cause"])
-    services.review_transition(review=review, user=manager, name="submit")
-    services.review_transition(review=review, user=manager, name="publish")
+    services.review_transition(review=review.pk, user=manager, name="submit")
+    services.review_transition(review=review.pk, user=manager, name="publish")
     client.force_login(manager)
     response = client.get(change_url(review))
     assert response.context["has_change_permission"] is False
@@ -221,14 +221,16 @@ def test_a_published_review_is_read_only_in_the_admin(client, manager, review):
 
 
 def test_review_history_is_shown_but_never_reverted(client, manager, review):
-    services.review_transition(review=review, user=manager, name="submit")
+    services.review_transition(review=review.pk, user=manager, name="submit")
     client.force_login(manager)
     first = review.history.last()
     url = reverse("admin:reviews_postincidentreview_simple_history", args=[review.pk, first.history_id])
     assert client.get(reverse("admin:reviews_postincidentreview_history", args=[review.pk])).status_code == 200
-    assert client.post(url, {"root_cause": "x"}).status_code == 403
+    history_url = reverse("admin:reviews_postincidentreview_history", args=[review.pk])
+    for response in (client.get(url), client.post(url, {"root_cause": "x"})):
+        assert (response.status_code, response["Location"]) == (302, history_url)
     review.refresh_from_db()
-    assert review.state == ReviewState.IN_REVIEW
+    assert review.state == ReviewState.IN_REVIEW and review.root_cause != "x"
 
 
 @pytest.mark.django_db

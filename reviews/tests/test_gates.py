@@ -1,5 +1,7 @@
 """A review is published only when complete; a P1/P2 incident closes only once its review is published."""
 
+import re
+
 import pytest
 
 from incidents import services as incident_services
@@ -23,7 +25,7 @@ def review(p1):
 
 
 def submit(review, user):
-    return services.review_transition(review=review, user=user, name="submit")
+    return services.review_transition(review=review.pk, user=user, name="submit")
 
 
 def test_the_close_gate_is_registered_with_the_incident_workflow():
@@ -33,7 +35,7 @@ def test_the_close_gate_is_registered_with_the_incident_workflow():
 def test_a_review_without_a_root_cause_cannot_be_published(review, manager):
     review = submit(review, manager)
     with pytest.raises(WorkflowError) as refused:
-        services.review_transition(review=review, user=manager, name="publish")
+        services.review_transition(review=review.pk, user=manager, name="publish")
     assert refused.value.message == (
         "A review cannot be published without a root cause. "
         "Add at least one action item, or state why no action is needed, before publishing."
@@ -47,10 +49,10 @@ def test_a_review_needs_an_action_item_or_a_reason_for_none(review, manager):
     services.review_save_edits(review=review, user=manager, changed=["root_cause"])
     submit(review, manager)
     with pytest.raises(WorkflowError, match="Add at least one action item, or state why no action is needed"):
-        services.review_transition(review=review, user=manager, name="publish")
+        services.review_transition(review=review.pk, user=manager, name="publish")
 
     ActionItemFactory(review=review, owner=manager)
-    published = services.review_transition(review=review, user=manager, name="publish", reason="Signed off")
+    published = services.review_transition(review=review.pk, user=manager, name="publish", reason="Signed off")
     assert published.state == ReviewState.PUBLISHED and published.published_at is not None
 
 
@@ -59,7 +61,7 @@ def test_a_stated_no_action_reason_is_enough_to_publish(review, manager):
     review.no_action_reason = "The UPS replacement was already scheduled before the incident."
     services.review_save_edits(review=review, user=manager, changed=["root_cause", "no_action_reason"])
     submit(review, manager)
-    assert services.review_transition(review=review, user=manager, name="publish").is_published
+    assert services.review_transition(review=review.pk, user=manager, name="publish").is_published
 
 
 def test_each_transition_writes_one_history_row_with_user_and_reason(review, manager):
@@ -67,9 +69,9 @@ def test_each_transition_writes_one_history_row_with_user_and_reason(review, man
     review.no_action_reason = "Renewal is now automated."
     services.review_save_edits(review=review, user=manager, changed=["root_cause", "no_action_reason"])
     submit(review, manager)
-    services.review_transition(review=review, user=manager, name="request_changes", reason="Add the timeline")
+    services.review_transition(review=review.pk, user=manager, name="request_changes", reason="Add the timeline")
     submit(review, manager)
-    services.review_transition(review=review, user=manager, name="publish")
+    services.review_transition(review=review.pk, user=manager, name="publish")
     rows = [(h.state, h.history_user, h.history_change_reason) for h in review.history.order_by("history_id")]
     assert rows == [
         ("draft", None, "Created on resolve (P1/P2 incident)"),
@@ -86,8 +88,8 @@ def test_only_incident_managers_publish(review, manager, resolver):
     review.no_action_reason = "Renewal is now automated."
     services.review_save_edits(review=review, user=manager, changed=["root_cause"])
     submit(review, manager)
-    with pytest.raises(WorkflowError, match="You may not “publish” this post-incident review."):
-        services.review_transition(review=review, user=resolver, name="publish")
+    with pytest.raises(WorkflowError, match=f"You may not “publish” {review.reference}."):
+        services.review_transition(review=review.pk, user=resolver, name="publish")
 
 
 def test_a_published_review_is_read_only(review, manager):
@@ -95,7 +97,7 @@ def test_a_published_review_is_read_only(review, manager):
     review.no_action_reason = "Renewal is now automated."
     services.review_save_edits(review=review, user=manager, changed=["root_cause"])
     submit(review, manager)
-    review = services.review_transition(review=review, user=manager, name="publish")
+    review = services.review_transition(review=review.pk, user=manager, name="publish")
     review.root_cause = "Something else"
     with pytest.raises(WorkflowError, match="is published; it can no longer be edited"):
         services.review_save_edits(review=review, user=manager, changed=["root_cause"])
@@ -103,8 +105,8 @@ def test_a_published_review_is_read_only(review, manager):
 
 def test_publishing_from_draft_is_refused_with_a_sentence(review, manager):
     with pytest.raises(WorkflowError) as refused:
-        services.review_transition(review=review, user=manager, name="publish")
-    assert refused.value.message == "“Publish” is not possible while the post-incident review is in state “Draft”."
+        services.review_transition(review=review.pk, user=manager, name="publish")
+    assert refused.value.message == f"“Publish” is not possible: {review.reference} is draft."
 
 
 def test_a_p1_incident_cannot_be_closed_until_its_review_is_published_then_can(p1, review, reporter, manager):
@@ -118,7 +120,7 @@ def test_a_p1_incident_cannot_be_closed_until_its_review_is_published_then_can(p
     review.no_action_reason = "Renewal is now automated."
     services.review_save_edits(review=review, user=manager, changed=["root_cause", "no_action_reason"])
     submit(review, manager)
-    services.review_transition(review=review, user=manager, name="publish")
+    services.review_transition(review=review.pk, user=manager, name="publish")
 
     closed = incident_services.transition(incident=p1, user=reporter, name="close")
     assert closed.state == State.CLOSED
@@ -149,18 +151,18 @@ def test_a_p4_incident_without_a_review_closes_as_before(reporter, agent, resolv
 def test_an_action_item_is_wont_do_only_with_a_reason(review, manager):
     item = ActionItemFactory(review=review, owner=manager)
     with pytest.raises(WorkflowError, match="Say why this action will not be done."):
-        services.action_item_transition(item=item, user=manager, name="drop")
-    item = services.action_item_transition(item=item, user=manager, name="drop", reason="Replaced by a vendor fix")
+        services.action_item_transition(item=item.pk, user=manager, name="drop")
+    item = services.action_item_transition(item=item.pk, user=manager, name="drop", reason="Replaced by a vendor fix")
     assert item.get_state_display() == "Won't do" and item.wont_do_reason == "Replaced by a vendor fix"
     assert item.history.first().history_change_reason == "Won't do: Replaced by a vendor fix"
 
 
 def test_an_action_items_owner_works_it_but_cannot_drop_it(review, resolver):
     item = ActionItemFactory(review=review, owner=resolver)
-    item = services.action_item_transition(item=item, user=resolver, name="start")
-    item = services.action_item_transition(item=item, user=resolver, name="complete")
+    item = services.action_item_transition(item=item.pk, user=resolver, name="start")
+    item = services.action_item_transition(item=item.pk, user=resolver, name="complete")
     assert item.state == "done" and item.completed_at is not None
-    item = services.action_item_transition(item=item, user=resolver, name="reopen")
-    with pytest.raises(WorkflowError, match="You may not “won't do” this action item."):
-        services.action_item_transition(item=item, user=resolver, name="drop", reason="Too hard")
+    item = services.action_item_transition(item=item.pk, user=resolver, name="reopen")
+    with pytest.raises(WorkflowError, match=re.escape(f"You may not “won't do” the action item “{item}”.")):
+        services.action_item_transition(item=item.pk, user=resolver, name="drop", reason="Too hard")
     assert ActionItem.objects.get(pk=item.pk).state == "open"
