@@ -15,7 +15,7 @@ from django.db import transaction
 from core.errors import WorkflowError
 from core.transitions import TransitionInfo, Transitions
 
-from . import roles
+from . import events, roles
 from .models import (
     Attachment,
     Category,
@@ -143,18 +143,9 @@ def available_transitions(incident: Incident, user, *, for_reporter: bool = Fals
     return TRANSITIONS.offered(incident, user)
 
 
-def _schedule_notification(event: IncidentEvent) -> None:
-    from .tasks import notify_event
-
-    event_id = event.pk
-    transaction.on_commit(lambda: notify_event.delay(event_id))
-
-
 def record_event(incident: Incident, *, kind: str, actor=None, notify: bool = True, **fields) -> IncidentEvent:
-    event = IncidentEvent.objects.create(incident=incident, kind=kind, actor=actor, **fields)
-    if notify:
-        _schedule_notification(event)
-    return event
+    """An event on the incident's timeline (through `events`, its only writer)."""
+    return events.record(incident, kind=kind, actor=actor, notify=notify, **fields)
 
 
 def _save(incident: Incident, *, user, reason: str) -> None:

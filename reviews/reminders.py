@@ -1,8 +1,8 @@
 """Overdue action items: a daily reminder to the owner, and one escalation to the incident manager.
 
 The beat task may run any number of times a day, on several workers: a `Reminder` row is written
-under its unique constraints before the mail goes out, and claimed with a row lock while sending,
-so each item gets one reminder per day and one escalation ever. A send that failed leaves the row
+under its unique constraints before the mail goes out, and claimed with a row lock while sending
+(`core.outbox`), so each item gets one reminder per day and one escalation ever. A send that failed leaves the row
 unsent, and the next run that day tries again.
 """
 
@@ -14,9 +14,10 @@ from datetime import date
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+
+from core import outbox
 
 from .models import ActionItem, Reminder, ReminderKind
 
@@ -38,28 +39,16 @@ def _escalation_recipient(item: ActionItem):
 
 def _owe(item: ActionItem, kind: str, day: date, recipient: str) -> None:
     """Write the row that says this message is owed; nothing if it exists already."""
-    try:
-        with transaction.atomic():
-            Reminder.objects.get_or_create(
-                action_item=item, kind=kind, day=day, defaults={"recipient": recipient}
-            )
-    except IntegrityError:
-        pass  # another worker wrote it first, or (escalation) it was owed on an earlier day
+    outbox.owe(Reminder, action_item=item, kind=kind, day=day, defaults={"recipient": recipient})
 
 
 def _send(item: ActionItem, kind: str, day: date, today: date) -> bool:
-    with transaction.atomic():
-        reminder = (
-            Reminder.objects.select_for_update(skip_locked=True)
-            .filter(action_item=item, kind=kind, day=day, sent_at__isnull=True, error="")
-            .first()
-        )
-        if reminder is None:
-            return False  # sent already, or being sent by another worker right now
+    def send(rows: list[Reminder]) -> list[Reminder]:
+        reminder = rows[0]
         if not reminder.recipient:
             reminder.error = "No e-mail address to send to."
             reminder.save(update_fields=["error"])
-            return False
+            return []
         template = "reviews/email/action_overdue.txt" if kind == ReminderKind.REMINDER else "reviews/email/action_escalated.txt"
         context = {
             "item": item, "review": item.review, "incident": item.review.incident,
@@ -68,9 +57,10 @@ def _send(item: ActionItem, kind: str, day: date, today: date) -> bool:
         what = "Overdue action" if kind == ReminderKind.REMINDER else "Escalated: overdue action"
         subject = f"[{item.review.reference}] {what}: {item.description}"[:200]
         send_mail(subject.replace("\n", " "), render_to_string(template, context), None, [reminder.recipient])
-        reminder.sent_at = timezone.now()
-        reminder.save(update_fields=["sent_at"])
-        return True
+        return rows
+
+    owed = Reminder.objects.filter(action_item=item, kind=kind, day=day, error="")
+    return bool(outbox.send_owed(owed, send))
 
 
 def _send_safely(item: ActionItem, kind: str, day: date, today: date) -> int:

@@ -1,4 +1,5 @@
-"""Pages: an urgent e-mail and an outbound webhook to one person, acknowledged from a signed link.
+"""Pages: an urgent e-mail and an outbound webhook to one person, acknowledged from a signed link
+(the link's page is `views.acknowledge_view`).
 
 `send_page` runs in a task after the page row is committed. Each channel has its own "sent"
 marker, set under the row lock right after the send, so a redelivered task does not repeat what
@@ -13,17 +14,20 @@ import logging
 import urllib.error
 import urllib.request
 
+from celery import shared_task
 from django.conf import settings
 from django.core import signing
 from django.core.mail import send_mail
-from django.db import DatabaseError, transaction
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
 
-from ..models import EventKind, IncidentEvent, Page
+from core import outbox
+from core.retry import MAIL_ERRORS, MAIL_TASK
+
+from .. import events
+from ..models import EventKind, Page
 
 logger = logging.getLogger(__name__)
 
@@ -59,10 +63,8 @@ def acknowledge(page: Page | int, *, at=None) -> bool:
             return False
         locked.acknowledged_at = at
         locked.save(update_fields=["acknowledged_at"])
-        IncidentEvent.objects.create(
-            incident=locked.incident, kind=EventKind.PAGE, actor=locked.user,
-            message=f"{locked.user} acknowledged the page.",
-        )
+        events.record(locked.incident, kind=EventKind.PAGE, actor=locked.user, notify=False,
+                      message=f"{locked.user} acknowledged the page.")
     return True
 
 
@@ -107,67 +109,51 @@ class PageBusy(Exception):
     """Another worker holds the page row (sending it, or died holding it): try again shortly."""
 
 
-def _locked(page_id: int) -> Page | None:
-    try:
-        return (Page.objects.select_for_update(nowait=True, of=("self",))
-                .select_related("incident__team", "user").filter(pk=page_id).first())
-    except DatabaseError as exc:
-        raise PageBusy(f"page {page_id} is locked by another worker") from exc
-
-
 def send_page(page_id: int) -> dict[str, bool]:
     """Send one page by e-mail and webhook; each at most once once it has succeeded.
 
     Raises PageBusy when another worker holds the row: the task retries, rather than assume that
     the other one will finish (it may be a worker that died mid-send).
     """
-    sent = {"email": False, "webhook": False}
-    with transaction.atomic():
-        page = _locked(page_id)
-        if page is None or page.email_sent_at is not None:
-            pass
-        elif page.user.email:
-            incident = page.incident
-            send_mail(
-                f"[PAGE] {incident.reference} P{incident.priority}: {incident.summary}"[:200],
-                f"You are on call and {incident.reference} needs you now.\n\n{incident.summary}\n\n"
-                f"Acknowledge: {ack_url(page)}\n",
-                None, [page.user.email],
-            )
-            page.email_sent_at = timezone.now()
-            page.save(update_fields=["email_sent_at"])
-            sent["email"] = True
+    pages = Page.objects.filter(pk=page_id).select_related("incident__team", "user")
+
+    def email(rows: list[Page]) -> list[Page]:
+        page = rows[0]
+        if not page.user.email:
+            return []
+        incident = page.incident
+        send_mail(
+            f"[PAGE] {incident.reference} P{incident.priority}: {incident.summary}"[:200],
+            f"You are on call and {incident.reference} needs you now.\n\n{incident.summary}\n\n"
+            f"Acknowledge: {ack_url(page)}\n",
+            None, [page.user.email],
+        )
+        return rows
+
+    sent = {"email": bool(outbox.send_owed(pages, email, sent_field="email_sent_at", busy=PageBusy)), "webhook": False}
     url = getattr(settings, "ITSM_PAGING_WEBHOOK_URL", "")
     if not url:
         return sent
-    error = None
-    with transaction.atomic():
-        page = _locked(page_id)
-        if page is None or page.webhook_sent_at is not None:
-            return sent
-        try:
-            post_webhook(url, _payload(page), key=f"page-{page.pk}")
-        except TRANSIENT as exc:
-            error = exc
-        else:
-            page.webhook_sent_at = timezone.now()
-            page.attempts += 1
-            page.save(update_fields=["webhook_sent_at", "attempts"])
-            sent["webhook"] = True
-    if error is not None:
+
+    def webhook(rows: list[Page]) -> list[Page]:
+        page = rows[0]
+        post_webhook(url, _payload(page), key=f"page-{page.pk}")
+        Page.objects.filter(pk=page.pk).update(attempts=F("attempts") + 1)
+        return rows
+
+    try:
+        sent["webhook"] = bool(outbox.send_owed(pages, webhook, sent_field="webhook_sent_at", busy=PageBusy))
+    except TRANSIENT as error:
         Page.objects.filter(pk=page_id).update(last_error=str(error)[:1000])
-        raise error
+        raise
     return sent
 
 
-@require_http_methods(["GET", "POST"])
-def acknowledge_view(request: HttpRequest, token: str) -> HttpResponse:
-    """The link in a page. GET shows a button (mail scanners follow links); POST acknowledges."""
-    page = page_from_token(token)
-    if page is None:
-        raise Http404("This acknowledgement link is not valid, or has expired.")
-    done = False
-    if request.method == "POST":
-        done = acknowledge(page)
-        page.refresh_from_db()
-    return render(request, "incidents/page_ack.html", {"page": page, "incident": page.incident, "done": done})
+# --- the task that sends (name pinned: it was registered under incidents.tasks) ------------------
+@shared_task(
+    name="incidents.tasks.send_page",
+    **{**MAIL_TASK, "autoretry_for": (*MAIL_ERRORS, *TRANSIENT, PageBusy), "max_retries": 8,
+       "retry_backoff": 5, "retry_backoff_max": 120},
+)
+def send_page_task(page_id: int) -> dict:
+    return send_page(page_id)

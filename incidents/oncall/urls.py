@@ -2,10 +2,10 @@
 
 from django.urls import path
 
-from . import paging
+from . import views
 
 app_name = "paging"
 
 urlpatterns = [
-    path("ack/<str:token>/", paging.acknowledge_view, name="ack"),
+    path("ack/<str:token>/", views.acknowledge_view, name="ack"),
 ]

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.core import mail
 
-from incidents import services
+from incidents import notifications, services
 from incidents.models import (
     Action,
     Escalation,
@@ -19,6 +19,7 @@ from incidents.models import (
     Notification,
     Trigger,
 )
+from incidents.sla import actions
 from incidents.sla import sweep as escalation
 
 from .sla_support import MONDAY_10, breaches, claim, fired, only_rules, open_incident, sweep, timeline
@@ -87,7 +88,7 @@ def test_sweep_run_twice_or_retried_fires_each_escalation_once(
     assert len(mail.outbox) == 1
     # And a notice task delivered twice sends nothing more.
     event_ids = list(Notification.objects.values_list("event_id", flat=True))
-    assert escalation.deliver_notices(event_ids) == 0
+    assert notifications.deliver_notices(event_ids) == 0
 
 
 def test_what_one_sweep_fires_reaches_each_person_as_one_email(
@@ -305,19 +306,6 @@ def test_routing_by_the_sweep_reuses_its_sla_configuration(
             f"Routed to {platform_team}.")
 
 
-def test_naive_loop_for_the_benchmark_fires_the_same_escalations(clock, reporter, network_category, manager):
-    only_rules("P1/P2 unassigned for 15 minutes", "75% of response target")
-    incidents = [open_incident(p, reporter=reporter, category=network_category) for p in (1, 2, 3, 4)]
-    clock.shift(timedelta(hours=3))
-    naive = escalation.naive_sweep()
-    by_naive = sorted(Escalation.objects.values_list("incident_id", "key"))
-    Escalation.objects.all().delete()
-    Incident.objects.filter(pk__in=[i.pk for i in incidents]).update(next_due_at=MONDAY_10)
-    indexed = escalation.sweep()
-    assert sorted(Escalation.objects.values_list("incident_id", "key")) == by_naive
-    assert (naive.escalations, naive.breaches) == (indexed.escalations, indexed.breaches) == (5, 2)
-
-
 def test_beat_runs_the_sweep_every_minute(settings):
     from incidents import tasks
 
@@ -371,21 +359,21 @@ def test_an_incident_that_cannot_be_processed_does_not_hold_up_the_others(
     only_rules("P1/P2 unassigned for 15 minutes")
     broken, healthy = (open_incident(1, reporter=reporter, category=network_category) for _ in range(2))
     clock.shift(timedelta(minutes=16))
-    real_describe = escalation._describe
+    real_describe = actions.describe
 
     def describe(point, incident):
         if incident.pk == broken.pk:
             raise RuntimeError("a bug that only this incident's data triggers")
         return real_describe(point, incident)
 
-    monkeypatch.setattr(escalation, "_describe", describe)
+    monkeypatch.setattr(actions, "describe", describe)
     result = sweep()
     assert (result.due, result.escalations, result.errors) == (1, 1, 1)
     assert fired(healthy) == ["P1/P2 unassigned for 15 minutes: incident manager"]
     assert fired(broken) == []
     broken.refresh_from_db()
     assert broken.next_due_at == MONDAY_10 + timedelta(minutes=16) + escalation.RETRY_AFTER
-    monkeypatch.setattr(escalation, "_describe", real_describe)
+    monkeypatch.setattr(actions, "describe", real_describe)
     clock.shift(escalation.RETRY_AFTER)
     assert sweep().escalations == 1
     assert fired(broken) == ["P1/P2 unassigned for 15 minutes: incident manager"]

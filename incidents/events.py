@@ -1,0 +1,67 @@
+"""The one writer of `IncidentEvent`, the incident's timeline.
+
+Every part of the product that puts something on the timeline calls `record` (one event, the
+services' way) or `record_rows` (thousands of plain rows, the SLA sweep's way). Both write in the
+caller's transaction and, after it commits, send `signals.event_recorded` once for every event, so
+that whoever listens (webhooks, communications) hears about all of them the same way, and about
+none that was rolled back. `notify=True` also asks, after commit, for the e-mails the event owes
+(`notifications.notify_event`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+
+from core import bulk
+
+from .models import IncidentEvent
+from .notifications import notify_event
+from .signals import event_recorded
+
+logger = logging.getLogger(__name__)
+
+
+def _announce(rows: Sequence[tuple[int, int, str]]) -> None:
+    """One `event_recorded` per (event id, incident id, kind). A listener that fails is logged and
+    does not stop the others: the change it hears about has committed already."""
+    for event_id, incident_id, kind in rows:
+        for receiver, error in event_recorded.send_robust(
+            sender=IncidentEvent, event_id=event_id, incident_id=incident_id, kind=kind,
+        ):
+            if isinstance(error, Exception):
+                logger.error("event_recorded receiver %r failed for event %s", receiver, event_id, exc_info=error)
+
+
+def record(incident, *, kind: str, actor=None, notify: bool = True, **fields: Any) -> IncidentEvent:
+    """Put one event on the incident's timeline (in the caller's transaction)."""
+    event = IncidentEvent.objects.create(incident=incident, kind=kind, actor=actor, **fields)
+    row = (event.pk, event.incident_id, kind)
+
+    def after_commit() -> None:
+        if notify:
+            notify_event.delay(row[0])
+        _announce([row])
+
+    transaction.on_commit(after_commit)
+    return event
+
+
+def record_rows(rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Write many events from plain rows (`incident_id`, `kind`, ... by attname), for the sweep's
+    batches. Returns their ids in order. They owe no per-event e-mail: the sweep writes the
+    notification rows it owes itself."""
+    ids = bulk.insert_rows(IncidentEvent, rows, returning=True)
+    written = [(pk, row["incident_id"], row["kind"]) for pk, row in zip(ids, rows, strict=True)]
+    if written:
+        transaction.on_commit(lambda: _announce(written))
+    return ids
+
+
+def amend_messages(messages: dict[int, str]) -> None:
+    """Rewrite the text of events written moments ago in this transaction: the sweep adds what came
+    of an action ("Routed to Network.") once the action is done. No signal: nothing new happened."""
+    bulk.update_rows(IncidentEvent, [{"pk": pk, "message": text} for pk, text in messages.items()], ["message"])
