@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -160,9 +161,17 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = env("TIME_ZONE", "UTC")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The one beat schedule of the project. django_celery_beat's DatabaseScheduler copies it into its
+# tables at start-up. Times are in CELERY_TIMEZONE.
 CELERY_BEAT_SCHEDULE: dict = {
     # The SLA clock: escalations, breaches, auto-close and unacknowledged pages, every minute.
     "sla-sweep": {"task": "incidents.tasks.sla_sweep", "schedule": 60.0, "options": {"expires": 55}},
+    # Overdue action items, hourly during the working day: the sweep is idempotent (one reminder
+    # per item per day), so the first run of the day sends and the others catch up on a missed run.
+    "reviews.remind-overdue-action-items": {
+        "task": "reviews.tasks.remind_overdue_action_items",
+        "schedule": crontab(minute=0, hour="8-18"),
+    },
 }
 
 # --- Caches -------------------------------------------------------------------------------------
@@ -240,7 +249,9 @@ if env_bool("SECURE_PROXY_SSL_HEADER", ITSM_PRODUCTION):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Knowledge base -----------------------------------------------------------------------------
-# A known error linked to this many incidents within the window is flagged for a permanent fix.
+# The recurrence rule, once for the whole product: this many incidents within the window is a
+# problem that keeps coming back. A known error linked to them is flagged for a permanent fix, and
+# an incident of such a series (same known error, or same category and service) needs a review.
 ITSM_RECURRENCE_THRESHOLD = env_int("ITSM_RECURRENCE_THRESHOLD", 3)
 ITSM_RECURRENCE_WINDOW_DAYS = env_int("ITSM_RECURRENCE_WINDOW_DAYS", 30)
 

@@ -121,11 +121,11 @@ def set_fix_status(*, known_error: KnownError, user, status: str, reason: str = 
 
 # --- Recurrence -------------------------------------------------------------------------------
 def recurrence_threshold() -> int:
-    return int(getattr(settings, "ITSM_RECURRENCE_THRESHOLD", 3))
+    return settings.ITSM_RECURRENCE_THRESHOLD
 
 
 def recurrence_window() -> timedelta:
-    return timedelta(days=int(getattr(settings, "ITSM_RECURRENCE_WINDOW_DAYS", 30)))
+    return timedelta(days=settings.ITSM_RECURRENCE_WINDOW_DAYS)
 
 
 def recurrence_window_start(now: datetime | None = None) -> datetime:

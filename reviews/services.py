@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -18,6 +17,7 @@ from core.transitions import TransitionInfo, Transitions
 from incidents import roles
 from incidents.models import Incident
 from incidents.workflow import State
+from knowledge_base import services as kb_services
 
 from . import timeline
 from .models import ActionItem, PostIncidentReview, Trigger
@@ -32,8 +32,6 @@ __all__ = [
 
 # Priorities whose incidents always need a review, and whose review holds the incident open.
 REVIEW_PRIORITIES = (1, 2)
-RECURRENCE_COUNT = 3
-RECURRENCE_WINDOW = timedelta(days=30)
 
 
 # --- Who owns a review --------------------------------------------------------------------------
@@ -63,20 +61,23 @@ def register_recurrence_check(check: RecurrenceCheck) -> RecurrenceCheck:
 
 @register_recurrence_check
 def same_category_and_service(incident: Incident) -> bool:
-    """Three or more incidents (this one included) with its category and service opened within the
-    30 days up to its resolution. Cancelled incidents were withdrawn, so they do not count."""
+    """The recurrence rule of the knowledge base (by default three or more incidents in 30 days:
+    `kb_services.recurrence_threshold` and `recurrence_window`) applied to the incidents with this
+    one's category and service, opened in the window up to its resolution. Cancelled incidents were
+    withdrawn, so they do not count."""
     if incident.category_id is None or incident.service_id is None:
         return False
+    threshold = kb_services.recurrence_threshold()
     until = incident.resolved_at or timezone.now()
     others = (
         Incident.objects.filter(
             category_id=incident.category_id, service_id=incident.service_id,
-            opened_at__gt=until - RECURRENCE_WINDOW, opened_at__lte=until,
+            opened_at__gt=kb_services.recurrence_window_start(until), opened_at__lte=until,
         )
         .exclude(pk=incident.pk)
         .exclude(state=State.CANCELLED)
     )
-    return others[: RECURRENCE_COUNT - 1].count() + 1 >= RECURRENCE_COUNT
+    return others[: threshold - 1].count() + 1 >= threshold
 
 
 def is_recurring(incident: Incident) -> bool:
@@ -225,8 +226,6 @@ def propose_known_error(*, review: PostIncidentReview, user, title: str, symptom
     """Create a draft known error in the knowledge base from the review, and link it to the review
     (and through it to the incident). Returns the sentence to show."""
     from django.core.exceptions import ValidationError
-
-    from knowledge_base import services as kb_services
 
     if not (may_edit_review(review, user) or roles.is_incident_manager(user)):
         raise WorkflowError(f"You may not propose a known error from {review.reference}.")
