@@ -1,4 +1,5 @@
-"""Who may do what. Roles are Django groups (created by a data migration); team membership is data.
+"""Who may do what with incidents. Roles are Django groups (their names and the predicates that
+need only the user are `core.roles`, handed on here); team membership is data.
 
 Every surface (admin, portal, API, tasks) asks these functions, so a rule is written once.
 """
@@ -7,16 +8,29 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from core.roles import (
+    ALL_ROLES,
+    DESK_AGENT,
+    INCIDENT_MANAGER,
+    REPORTER,
+    RESOLVER,
+    is_desk_agent,
+    is_incident_manager,
+    is_resolver,
+    is_staff_role,
+    role_names,
+)
+
+__all__ = [
+    "ALL_ROLES", "DESK_AGENT", "INCIDENT_MANAGER", "REPORTER", "RESOLVER", "ROLE_PERMISSIONS", "can_view",
+    "can_work_on", "is_desk_agent", "is_incident_manager", "is_member", "is_resolver", "is_staff_role",
+    "role_names", "team_ids",
+]
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
     from .models import Incident, Team
-
-REPORTER = "Reporter"
-DESK_AGENT = "Service desk agent"
-RESOLVER = "Resolver"
-INCIDENT_MANAGER = "Incident manager"
-ALL_ROLES = (REPORTER, DESK_AGENT, RESOLVER, INCIDENT_MANAGER)
 
 _WORK = ["view_incident", "change_incident", "work_incident", "view_comment", "add_comment",
          "view_attachment", "add_attachment", "view_team", "view_category", "view_service",
@@ -32,17 +46,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-def role_names(user: AbstractBaseUser) -> frozenset[str]:
-    """The user's role names, cached on the user object for the request."""
-    if not getattr(user, "is_authenticated", False):
-        return frozenset()
-    cached = getattr(user, "_itsm_roles", None)
-    if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))
-        user._itsm_roles = cached
-    return cached
-
-
 def team_ids(user: AbstractBaseUser) -> frozenset[int]:
     """Ids of the teams the user belongs to, cached on the user object for the request."""
     if not getattr(user, "is_authenticated", False):
@@ -52,23 +55,6 @@ def team_ids(user: AbstractBaseUser) -> frozenset[int]:
         cached = frozenset(user.teams.values_list("pk", flat=True))
         user._itsm_team_ids = cached
     return cached
-
-
-def is_desk_agent(user: AbstractBaseUser) -> bool:
-    return bool(getattr(user, "is_superuser", False)) or DESK_AGENT in role_names(user)
-
-
-def is_incident_manager(user: AbstractBaseUser) -> bool:
-    return bool(getattr(user, "is_superuser", False)) or INCIDENT_MANAGER in role_names(user)
-
-
-def is_resolver(user: AbstractBaseUser) -> bool:
-    return RESOLVER in role_names(user)
-
-
-def is_staff_role(user: AbstractBaseUser) -> bool:
-    """Desk agents, resolvers and incident managers work the incidents; reporters do not."""
-    return is_desk_agent(user) or is_incident_manager(user) or is_resolver(user)
 
 
 def is_member(user: AbstractBaseUser, team: Team | int | None) -> bool:

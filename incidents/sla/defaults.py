@@ -11,6 +11,8 @@ from datetime import time
 
 from django.conf import settings
 
+from core.roles import DESK_AGENT, INCIDENT_MANAGER, RESOLVER
+
 DAY = 8 * 60
 
 POLICIES = [
@@ -38,10 +40,10 @@ RULES = [
 CONFIG_MODELS = ["businesscalendar", "businesshours", "holiday", "slapolicy", "escalationrule", "escalationpath",
                  "rotation", "rotationmember", "rotationoverride"]
 ROLE_PERMISSIONS = {
-    "Incident manager": [f"{verb}_{model}" for model in CONFIG_MODELS for verb in ("view", "add", "change", "delete")]
+    INCIDENT_MANAGER: [f"{verb}_{model}" for model in CONFIG_MODELS for verb in ("view", "add", "change", "delete")]
     + ["view_escalation", "view_page"],
-    "Service desk agent": [f"view_{model}" for model in CONFIG_MODELS] + ["view_escalation", "view_page"],
-    "Resolver": ["view_rotation", "view_rotationmember", "view_rotationoverride", "view_escalation", "view_page"],
+    DESK_AGENT: [f"view_{model}" for model in CONFIG_MODELS] + ["view_escalation", "view_page"],
+    RESOLVER: ["view_rotation", "view_rotationmember", "view_rotationoverride", "view_escalation", "view_page"],
 }
 
 
