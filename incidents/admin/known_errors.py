@@ -9,27 +9,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from knowledge_base.matching import KNOWN_ERROR, suggest
-from knowledge_base.models import KnownError
-
-from .. import known_errors, roles, services
+from .. import known_errors, roles, selectors, services
 from ..models import Incident
 
 PANEL_SIZE = 5
-
-
-def known_error_suggestions(incident: Incident) -> list[dict]:
-    """The best published known errors for the incident's text, with their workarounds: one search
-    and one query for the workarounds, whatever the number of suggestions."""
-    found = [s for s in suggest(f"{incident.summary}\n{incident.description}", limit=PANEL_SIZE * 2)
-             if s.kind == KNOWN_ERROR][:PANEL_SIZE]
-    if not found:
-        return []
-    items = KnownError.objects.published().in_bulk([s.id for s in found])
-    return [
-        {"suggestion": s, "known_error": items[s.id], "linked": incident.known_error_id == s.id}
-        for s in found if s.id in items
-    ]
 
 
 class HasKnownErrorFilter(admin.SimpleListFilter):
@@ -70,7 +53,7 @@ class KnownErrorViews:
     def known_error_context(self, request: HttpRequest, incident: Incident) -> dict:
         may_work = roles.can_work_on(request.user, incident)
         return {
-            "known_error_suggestions": known_error_suggestions(incident) if may_work else [],
+            "known_error_suggestions": selectors.known_error_suggestions(incident, limit=PANEL_SIZE) if may_work else [],
             "may_triage": may_work,
         }
 

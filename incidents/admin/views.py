@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -19,31 +18,14 @@ from django.views.decorators.http import require_POST
 
 from core.admin import TransitionAdminMixin
 
-from .. import roles, services
+from .. import roles, selectors, services
 from ..forms import IncidentCommentForm, TransitionForm
-from ..models import Comment, Incident, IncidentEvent, Team
-from ..workflow import State
-
-QUEUE_PAGE_SIZE = 50
-CLAIMABLE_STATES = (State.NEW, State.TRIAGED)
+from ..models import Comment, Incident
 
 
 def transition_labels() -> dict[str, str]:
     """Every transition's name and its label, whatever the current state."""
     return {name: services.TRANSITIONS.label(name) for name in services.TRANSITIONS.names()}
-
-
-def _state_label(value: str) -> str:
-    return State(value).label if value in State.values else value
-
-
-def timeline(incident: Incident) -> list[IncidentEvent]:
-    """The incident's events, oldest first, in one query, with state labels for display."""
-    events = list(IncidentEvent.objects.filter(incident=incident).select_related("actor").order_by("created_at", "pk"))
-    for event in events:
-        event.from_label = _state_label(event.from_state)
-        event.to_label = _state_label(event.to_state)
-    return events
 
 
 class IncidentWorkViews(TransitionAdminMixin):
@@ -89,7 +71,7 @@ class IncidentWorkViews(TransitionAdminMixin):
             "transitions": services.available_transitions(incident, request.user),
             "comments": list(Comment.objects.filter(incident=incident).select_related("author")),
             "comment_form": IncidentCommentForm() if may_work else None,
-            "timeline": timeline(incident),
+            "timeline": selectors.staff_timeline(incident),
         }
 
     def _render(self, request: HttpRequest, template: str, context: dict, status: int = 200) -> TemplateResponse:
@@ -184,9 +166,7 @@ class IncidentWorkViews(TransitionAdminMixin):
         if not (roles.is_staff_role(user) and self.has_view_permission(request)):
             raise PermissionDenied
         own = roles.team_ids(user)
-        # Agents and managers look into any queue; resolvers into their own teams' queues.
-        any_team = roles.is_desk_agent(user) or roles.is_incident_manager(user)
-        teams = list(Team.objects.all() if any_team else Team.objects.filter(pk__in=own))
+        teams = selectors.queue_teams(user)
         team = None
         wanted = request.GET.get("team")
         if wanted:
@@ -194,22 +174,13 @@ class IncidentWorkViews(TransitionAdminMixin):
             if team is None:
                 messages.error(request, f"There is no queue “{wanted}” that you may look at.")
         if team is None:
+            # One of the user's own teams first; an agent or a manager without one sees the first queue.
+            any_team = roles.is_desk_agent(user) or roles.is_incident_manager(user)
             team = next((t for t in teams if t.pk in own), teams[0] if teams and any_team else None)
 
-        page = None
-        rows = []
+        page, rows = (None, [])
         if team is not None:
-            queue = (
-                Incident.objects.visible_to(user).open()
-                .filter(team=team, assignee__isnull=True)
-                .select_related("category", "service")
-                .order_by("priority", "opened_at", "pk")
-            )
-            page = Paginator(queue, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-            rows = [
-                (incident, incident.state in CLAIMABLE_STATES and roles.can_work_on(user, incident))
-                for incident in page.object_list
-            ]
+            page, rows = selectors.queue(user, team, page=request.GET.get("page"))
         context = {
             "title": f"{team} queue" if team else "Team queue",
             "teams": teams,

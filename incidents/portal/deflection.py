@@ -13,9 +13,10 @@ from django.shortcuts import render
 from django.utils.html import escape
 from django.views.decorators.http import require_GET, require_POST
 
+from knowledge_base import selectors as kb_selectors
 from knowledge_base import services as kb_services
-from knowledge_base.matching import ARTICLE, KNOWN_ERROR, Suggestion, suggest
-from knowledge_base.models import Article, Audience, KnownError
+from knowledge_base.models import Article, KnownError
+from knowledge_base.selectors import KNOWN_ERROR, Suggestion
 
 SUGGESTION_LIMIT = 5
 # What is searched is a problem description, not an essay: longer input is cut, not refused.
@@ -24,7 +25,7 @@ MAX_QUERY = 500
 
 def portal_suggestions(text: str) -> list[Suggestion]:
     """The public known errors and articles that look like `text`, best first."""
-    return suggest((text or "")[:MAX_QUERY], limit=SUGGESTION_LIMIT, public_only=True)
+    return kb_selectors.suggest((text or "")[:MAX_QUERY], limit=SUGGESTION_LIMIT, public_only=True)
 
 
 def report_text(data) -> str:
@@ -46,14 +47,7 @@ def kb_suggest(request: HttpRequest) -> JsonResponse:
 
 
 def _public_item(kind: str, pk: str) -> KnownError | Article:
-    if not pk.isdigit():
-        raise Http404("No such item.")
-    if kind == KNOWN_ERROR:
-        item = KnownError.objects.published().filter(pk=pk, public=True).first()
-    elif kind == ARTICLE:
-        item = Article.objects.published().filter(pk=pk, audience=Audience.PUBLIC).first()
-    else:
-        item = None
+    item = kb_selectors.public_item(kind, pk)
     if item is None:
         # Drafts, retired and internal items are "not found" to end users.
         raise Http404("No such item.")

@@ -7,20 +7,16 @@ the admin, and here they are reporters like everyone else. Every write goes thro
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from .. import services
-from ..models import Attachment, Channel, Comment, EventKind, Incident, IncidentEvent
+from .. import selectors, services
+from ..models import Channel, Incident
 from ..workflow import DONE_STATES, State
 from .deflection import portal_suggestions, report_text
 from .forms import CommentForm, ReporterActionForm, ReportForm
@@ -31,15 +27,6 @@ HOME_INCIDENTS = 5
 # Transitions a reporter may ask for from the portal; anything else in the URL is a 404.
 REPORTER_ACTIONS = ("close", "reopen", "cancel")
 
-# What each public transition means to the person who reported the incident.
-TIMELINE_HEADLINES = {
-    "resolve": "Resolved",
-    "close": "Closed – confirmed fixed",
-    "reopen": "Reopened – still broken",
-    "cancel": "Withdrawn",
-    "hold": "On hold",
-    "resume": "Work resumed",
-}
 ACTION_DONE = {
     "close": "Thank you for confirming. {ref} is closed.",
     "reopen": "{ref} is open again; the people working on it have been told.",
@@ -57,23 +44,9 @@ ACTION_NEXT_STEP = {
 }
 
 
-def own_incidents(user) -> QuerySet[Incident]:
-    """The portal's read rule: the incidents this user reported, and nothing else."""
-    return Incident.objects.filter(reporter=user)
-
-
-def _own_incident(user, reference: str) -> Incident:
-    return get_object_or_404(own_incidents(user).select_related("team", "category", "service"), reference=reference)
-
-
-def _not_done(queryset: QuerySet[Incident]) -> QuerySet[Incident]:
-    # For the reporter a resolved incident is still "open": it waits for them to confirm the fix.
-    return queryset.exclude(state__in=DONE_STATES)
-
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    active = _not_done(own_incidents(request.user)).order_by("-updated_at", "-pk")
+    active = selectors.open_for_reporter(selectors.own_incidents(request.user)).order_by("-updated_at", "-pk")
     # One row more than shown tells whether there are more, without a COUNT query.
     rows = list(active.only("reference", "summary", "state", "priority", "updated_at")[: HOME_INCIDENTS + 1])
     recent = rows[:HOME_INCIDENTS]
@@ -138,9 +111,9 @@ def report(request: HttpRequest) -> HttpResponse:
 @login_required
 def incident_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "all")
-    incidents = own_incidents(request.user)
+    incidents = selectors.own_incidents(request.user)
     if status == "open":
-        incidents = _not_done(incidents)
+        incidents = selectors.open_for_reporter(incidents)
     elif status == "closed":
         incidents = incidents.filter(state__in=DONE_STATES)
     else:
@@ -150,70 +123,6 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "portal/incident_list.html", {"page": page, "status": status})
-
-
-@dataclass
-class TimelineEntry:
-    """One row of the reporter's view of the timeline: a public reply or a public event."""
-
-    at: datetime
-    kind: str
-    headline: str
-    actor_name: str
-    by_reporter: bool
-    text: str = ""
-    attachments: list[Attachment] = field(default_factory=list)
-
-
-def _display_name(user) -> str:
-    if user is None:
-        return "Service desk"
-    return user.get_full_name() or user.get_username()
-
-
-def public_attachments(incident: Incident) -> QuerySet[Attachment]:
-    """Files the reporter may see: public ones, and never one that belongs to a work note."""
-    return (
-        Attachment.objects.filter(incident=incident, public=True)
-        .exclude(comment__public=False)
-        .only("pk", "incident_id", "comment_id", "original_name", "size", "content_type", "uploaded_at")
-    )
-
-
-def public_timeline(incident: Incident) -> list[TimelineEntry]:
-    """Public replies and public events, oldest first. Work notes and internal events never appear."""
-    attachments: dict[int | None, list[Attachment]] = {}
-    for attachment in public_attachments(incident):
-        attachments.setdefault(attachment.comment_id, []).append(attachment)
-
-    entries: list[TimelineEntry] = []
-    comments = Comment.objects.filter(incident=incident, public=True).select_related("author")
-    for comment in comments:
-        by_reporter = comment.author_id == incident.reporter_id
-        entries.append(TimelineEntry(
-            at=comment.created_at, kind="comment",
-            headline="You wrote" if by_reporter else "Reply from the service desk",
-            actor_name=_display_name(comment.author), by_reporter=by_reporter, text=comment.body,
-            attachments=attachments.get(comment.pk, []),
-        ))
-    events = (
-        IncidentEvent.objects.filter(incident=incident, public=True)
-        .exclude(kind=EventKind.COMMENT)  # replies come from the comments above, with their attachments
-        .select_related("actor")
-    )
-    for event in events:
-        by_reporter = event.actor_id == incident.reporter_id
-        if event.kind == EventKind.CREATED:
-            headline, text = "Reported", ""
-        else:
-            headline = TIMELINE_HEADLINES.get(event.transition, event.get_kind_display())
-            text = event.message
-        entries.append(TimelineEntry(
-            at=event.created_at, kind=event.kind, headline=headline, actor_name=_display_name(event.actor),
-            by_reporter=by_reporter, text=text,
-        ))
-    entries.sort(key=lambda entry: entry.at)
-    return entries
 
 
 def _render_detail(
@@ -248,8 +157,8 @@ def _render_detail(
         unsent_text = comment_form.data.get(comment_form.add_prefix("body"), "").strip()
     context = {
         "incident": incident,
-        "timeline": public_timeline(incident),
-        "attachments": list(public_attachments(incident)),
+        "timeline": selectors.public_timeline(incident),
+        "attachments": list(selectors.public_attachments(incident)),
         "actions": actions,
         "unsent_text": unsent_text,
         "refusal": refusal,
@@ -261,13 +170,13 @@ def _render_detail(
 
 @login_required
 def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    return _render_detail(request, _own_incident(request.user, reference))
+    return _render_detail(request, selectors.own_incident(request.user, reference))
 
 
 @login_required
 @require_POST
 def incident_comment(request: HttpRequest, reference: str) -> HttpResponse:
-    incident = _own_incident(request.user, reference)
+    incident = selectors.own_incident(request.user, reference)
     form = CommentForm(request.POST, request.FILES)
     if not form.is_valid():
         return _render_detail(request, incident, comment_form=form, status=400)
@@ -289,7 +198,7 @@ def incident_comment(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required
 @require_POST
 def incident_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
-    incident = _own_incident(request.user, reference)
+    incident = selectors.own_incident(request.user, reference)
     if action not in REPORTER_ACTIONS:
         raise Http404("No such action.")
     form = ReporterActionForm(request.POST, action=action)
@@ -314,8 +223,8 @@ def incident_action(request: HttpRequest, reference: str, action: str) -> HttpRe
 
 @login_required
 def attachment_download(request: HttpRequest, reference: str, pk: int) -> FileResponse:
-    incident = _own_incident(request.user, reference)
-    attachment = get_object_or_404(public_attachments(incident).only("file", "original_name", "content_type"), pk=pk)
+    incident = selectors.own_incident(request.user, reference)
+    attachment = get_object_or_404(selectors.public_attachments(incident).only("file", "original_name", "content_type"), pk=pk)
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:

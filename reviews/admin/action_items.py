@@ -13,9 +13,8 @@ from django.utils import timezone
 
 from core.admin import RecordHistoryAdmin, TransitionAdminMixin
 from incidents import roles
-from incidents.models import Incident
 
-from .. import services
+from .. import selectors, services
 from ..models import ActionItem
 from .filters import MineFilter, OverdueFilter
 
@@ -44,10 +43,7 @@ class ActionItemAdmin(TransitionAdminMixin, RecordHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request).select_related("review__incident", "review__owner", "owner", "team")
-        user = request.user
-        if user.is_superuser or roles.is_incident_manager(user):
-            return queryset
-        return queryset.filter(review__incident__in=Incident.objects.visible_to(user))
+        return selectors.visible_action_items(request.user, queryset)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)

@@ -17,20 +17,12 @@ from django.utils.html import format_html, format_html_join
 from core.admin import RecordHistoryAdmin, TransitionAdminMixin
 from core.errors import WorkflowError
 from incidents import roles
-from incidents.models import Incident
 
-from .. import exports, services
+from .. import exports, selectors, services
 from ..models import ActionItem, PostIncidentReview, TimelineEntry
 from ..timeline import figures
 from ..workflow import OPEN_ACTION_STATES, ReviewState
 from .filters import HasOverdueActionsFilter
-
-
-def visible_reviews(queryset: QuerySet, user) -> QuerySet:
-    """Reviews of incidents the user may see (confidential incidents stay with their team)."""
-    if user.is_superuser or roles.is_incident_manager(user):
-        return queryset
-    return queryset.filter(incident__in=Incident.objects.visible_to(user))
 
 
 class ReviewPartInline(admin.TabularInline):
@@ -138,7 +130,7 @@ class PostIncidentReviewAdmin(TransitionAdminMixin, RecordHistoryAdmin):
             overdue_actions=Count("action_items", filter=Q(action_items__state__in=OPEN_ACTION_STATES,
                                                              action_items__due_date__lt=today)),
         )
-        return visible_reviews(queryset, request.user)
+        return selectors.visible_reviews(request.user, queryset)
 
     @admin.display(description="review", ordering="pk")
     def reference_display(self, obj: PostIncidentReview) -> str:

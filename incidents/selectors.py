@@ -1,0 +1,171 @@
+"""Reads shared by the portal, the admin, and the API and dashboard to come: each question asked
+one way, with one visibility rule (`Incident.objects.visible_to`, twin of `roles.can_view`; the
+portal's narrower rule, a reporter's own incidents).
+
+Writes are `services`; these functions only read, and each list runs a fixed number of queries
+whatever its length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from knowledge_base import selectors as kb_selectors
+from knowledge_base.matching import KNOWN_ERROR
+
+from . import roles
+from .models import Attachment, Comment, EventKind, Incident, IncidentEvent, Team
+from .workflow import DONE_STATES, State
+
+QUEUE_PAGE_SIZE = 50
+CLAIMABLE_STATES = (State.NEW, State.TRIAGED)
+SUGGESTIONS = 5
+
+
+# --- the reporter's incidents (portal) -----------------------------------------------------------
+def own_incidents(user) -> QuerySet[Incident]:
+    """The portal's read rule: the incidents this user reported, and nothing else."""
+    return Incident.objects.filter(reporter=user)
+
+
+def own_incident(user, reference: str) -> Incident:
+    """One of the user's own incidents by reference; 404 for anyone else's (it is not theirs to know of)."""
+    return get_object_or_404(own_incidents(user).select_related("team", "category", "service"), reference=reference)
+
+
+def open_for_reporter(queryset: QuerySet[Incident]) -> QuerySet[Incident]:
+    # For the reporter a resolved incident is still "open": it waits for them to confirm the fix.
+    return queryset.exclude(state__in=DONE_STATES)
+
+
+# --- the reporter's view of the timeline ---------------------------------------------------------
+# What each public transition means to the person who reported the incident.
+TIMELINE_HEADLINES = {
+    "resolve": "Resolved",
+    "close": "Closed – confirmed fixed",
+    "reopen": "Reopened – still broken",
+    "cancel": "Withdrawn",
+    "hold": "On hold",
+    "resume": "Work resumed",
+}
+
+@dataclass
+class TimelineEntry:
+    """One row of the reporter's view of the timeline: a public reply or a public event."""
+
+    at: datetime
+    kind: str
+    headline: str
+    actor_name: str
+    by_reporter: bool
+    text: str = ""
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+def _display_name(user) -> str:
+    if user is None:
+        return "Service desk"
+    return user.get_full_name() or user.get_username()
+
+
+def public_attachments(incident: Incident) -> QuerySet[Attachment]:
+    """Files the reporter may see: public ones, and never one that belongs to a work note."""
+    return (
+        Attachment.objects.filter(incident=incident, public=True)
+        .exclude(comment__public=False)
+        .only("pk", "incident_id", "comment_id", "original_name", "size", "content_type", "uploaded_at")
+    )
+
+
+def public_timeline(incident: Incident) -> list[TimelineEntry]:
+    """Public replies and public events, oldest first. Work notes and internal events never appear."""
+    attachments: dict[int | None, list[Attachment]] = {}
+    for attachment in public_attachments(incident):
+        attachments.setdefault(attachment.comment_id, []).append(attachment)
+
+    entries: list[TimelineEntry] = []
+    comments = Comment.objects.filter(incident=incident, public=True).select_related("author")
+    for comment in comments:
+        by_reporter = comment.author_id == incident.reporter_id
+        entries.append(TimelineEntry(
+            at=comment.created_at, kind="comment",
+            headline="You wrote" if by_reporter else "Reply from the service desk",
+            actor_name=_display_name(comment.author), by_reporter=by_reporter, text=comment.body,
+            attachments=attachments.get(comment.pk, []),
+        ))
+    events = (
+        IncidentEvent.objects.filter(incident=incident, public=True)
+        .exclude(kind=EventKind.COMMENT)  # replies come from the comments above, with their attachments
+        .select_related("actor")
+    )
+    for event in events:
+        by_reporter = event.actor_id == incident.reporter_id
+        if event.kind == EventKind.CREATED:
+            headline, text = "Reported", ""
+        else:
+            headline = TIMELINE_HEADLINES.get(event.transition, event.get_kind_display())
+            text = event.message
+        entries.append(TimelineEntry(
+            at=event.created_at, kind=event.kind, headline=headline, actor_name=_display_name(event.actor),
+            by_reporter=by_reporter, text=text,
+        ))
+    entries.sort(key=lambda entry: entry.at)
+    return entries
+
+
+# --- the staff's view of the timeline (admin) ------------------------------------------------------
+def _state_label(value: str) -> str:
+    return State(value).label if value in State.values else value
+
+
+def staff_timeline(incident: Incident) -> list[IncidentEvent]:
+    """Every event of the incident, oldest first, in one query, with state labels for display."""
+    events = list(IncidentEvent.objects.filter(incident=incident).select_related("actor").order_by("created_at", "pk"))
+    for event in events:
+        event.from_label = _state_label(event.from_state)
+        event.to_label = _state_label(event.to_state)
+    return events
+
+
+# --- a team's queue -------------------------------------------------------------------------------
+def queue_teams(user) -> list[Team]:
+    """The queues this user may look into: agents and managers any, resolvers their own teams'."""
+    if roles.is_desk_agent(user) or roles.is_incident_manager(user):
+        return list(Team.objects.all())
+    return list(Team.objects.filter(pk__in=roles.team_ids(user)))
+
+
+def queue(user, team: Team, *, page: str | int | None = None) -> tuple[Page, list[tuple[Incident, bool]]]:
+    """A page of the team's unassigned open incidents that the user may see, most urgent first,
+    each with whether this user may claim it now."""
+    rows = (
+        Incident.objects.visible_to(user).open()
+        .filter(team=team, assignee__isnull=True)
+        .select_related("category", "service")
+        .order_by("priority", "opened_at", "pk")
+    )
+    shown = Paginator(rows, QUEUE_PAGE_SIZE).get_page(page)
+    return shown, [
+        (incident, incident.state in CLAIMABLE_STATES and roles.can_work_on(user, incident))
+        for incident in shown.object_list
+    ]
+
+
+# --- known errors for an incident (triage) -------------------------------------------------------
+def known_error_suggestions(incident: Incident, *, limit: int = SUGGESTIONS) -> list[dict]:
+    """The best published known errors for the incident's text, with their workarounds: one search
+    and one query for the workarounds, whatever the number of suggestions."""
+    found = [s for s in kb_selectors.suggest(f"{incident.summary}\n{incident.description}", limit=limit * 2)
+             if s.kind == KNOWN_ERROR][:limit]
+    if not found:
+        return []
+    items = kb_selectors.published_known_errors([s.id for s in found])
+    return [
+        {"suggestion": s, "known_error": items[s.id], "linked": incident.known_error_id == s.id}
+        for s in found if s.id in items
+    ]
