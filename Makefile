@@ -22,7 +22,7 @@ BENCH_ARGS ?=
 help:
 	@echo "make run     start the portal, a Celery worker and Celery beat with demo data (http://$(HOST):$(PORT)/)"
 	@echo "make test    run the tests (PYTEST_ARGS='-k portal -x' to narrow them down)"
-	@echo "make lint    ruff, and a check that no model change lacks its migration"
+	@echo "make lint    ruff, a check that no model change lacks its migration, and the import rules"
 	@echo "make bench   run the performance benchmarks"
 	@echo "make clean   delete var/ (database, broker queues, uploads) and caches; distclean also .venv"
 
@@ -69,6 +69,7 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports --no-cache
 
 bench: $(VENV)/.installed-dev
 	$(PY) -m bench $(BENCH_ARGS)

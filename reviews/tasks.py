@@ -7,13 +7,10 @@ from celery import shared_task
 
 from core.retry import DATABASE_TASK
 
-from . import reminders, services
+from . import reminders
+from .receivers import create_required_review_task
 
-
-@shared_task(name="reviews.tasks.create_required_review", **DATABASE_TASK)
-def create_required_review(incident_id: int) -> int | None:
-    review = services.create_required_review(incident_id)
-    return review.pk if review is not None else None
+__all__ = ["create_required_review_task", "remind_overdue_action_items"]
 
 
 @shared_task(name="reviews.tasks.remind_overdue_action_items",

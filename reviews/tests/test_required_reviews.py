@@ -39,15 +39,15 @@ def test_no_review_is_asked_for_before_the_transaction_commits(p1):
 
 
 def test_resolving_a_p1_creates_exactly_one_review_when_the_task_runs_twice(p1):
-    first = tasks.create_required_review.delay(p1.pk).get()
-    second = tasks.create_required_review.delay(p1.pk).get()
+    first = tasks.create_required_review_task.delay(p1.pk).get()
+    second = tasks.create_required_review_task.delay(p1.pk).get()
     assert first == second
     assert PostIncidentReview.objects.filter(incident=p1).count() == 1
 
 
 def test_the_creating_task_writes_one_history_row_saying_why(p1):
-    tasks.create_required_review(p1.pk)
-    tasks.create_required_review(p1.pk)
+    tasks.create_required_review_task(p1.pk)
+    tasks.create_required_review_task(p1.pk)
     review = PostIncidentReview.objects.get(incident=p1)
     assert [h.history_change_reason for h in review.history.all()] == ["Created on resolve (P1/P2 incident)"]
 
@@ -55,7 +55,7 @@ def test_the_creating_task_writes_one_history_row_saying_why(p1):
 def test_reopening_and_resolving_again_keeps_the_one_review(
     p1, reporter, resolver, django_capture_on_commit_callbacks
 ):
-    tasks.create_required_review(p1.pk)
+    tasks.create_required_review_task(p1.pk)
     with django_capture_on_commit_callbacks(execute=True):
         incident = incident_services.transition(incident=p1, user=reporter, name="reopen", reason="Still down")
         incident_services.transition(incident=incident, user=resolver, name="resolve",
@@ -65,7 +65,7 @@ def test_reopening_and_resolving_again_keeps_the_one_review(
 
 def test_a_task_that_runs_after_a_reopen_waits_for_the_next_resolve(p1, reporter):
     incident_services.transition(incident=p1, user=reporter, name="reopen", reason="Still down")
-    assert tasks.create_required_review(p1.pk) is None
+    assert tasks.create_required_review_task(p1.pk) is None
     assert not PostIncidentReview.objects.filter(incident=p1).exists()
 
 
@@ -73,14 +73,14 @@ def test_p2_incidents_need_a_review_too(reporter, agent, resolver, network_categ
     incident = resolved_incident(reporter=reporter, category=network_category, desk=agent, resolver=resolver,
                                  impact="high", urgency="medium")
     assert incident.priority == 2
-    assert tasks.create_required_review(incident.pk) is not None
+    assert tasks.create_required_review_task(incident.pk) is not None
 
 
 def test_a_single_p3_incident_needs_no_review(reporter, agent, resolver, network_category, vpn_service, manager):
     incident = resolved_incident(reporter=reporter, category=network_category, desk=agent, resolver=resolver,
                                  impact="medium", urgency="medium", service=vpn_service)
     assert incident.priority == 3
-    assert tasks.create_required_review(incident.pk) is None
+    assert tasks.create_required_review_task(incident.pk) is None
     assert not PostIncidentReview.objects.exists()
 
 
@@ -95,7 +95,7 @@ def test_a_p3_that_recurs_three_times_in_30_days_needs_a_review(
         incident = resolved_incident(reporter=reporter, category=network_category, desk=agent, resolver=resolver,
                                      impact="low", urgency="high", service=vpn_service)
         assert services.is_recurring(incident)
-        review = tasks.create_required_review(incident.pk)
+        review = tasks.create_required_review_task(incident.pk)
     review = PostIncidentReview.objects.get(pk=review)
     assert review.trigger == Trigger.RECURRING and review.required
     assert not review.blocks_close, "only P1/P2 reviews hold the incident open"
@@ -196,7 +196,7 @@ def test_two_workers_creating_the_review_at_once_leave_exactly_one(
     def worker():
         try:
             barrier.wait(timeout=10)
-            results.append(tasks.create_required_review(incident.pk))
+            results.append(tasks.create_required_review_task(incident.pk))
         except Exception as error:  # the assertion below reports it
             errors.append(error)
         finally:

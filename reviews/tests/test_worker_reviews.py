@@ -14,7 +14,7 @@ from incidents.tests.factories import CategoryFactory, TeamFactory, UserFactory
 from itsm.tests import worker_support
 from itsm.tests.worker_support import routed_to, stop, wait_for, worker_env
 from reviews.models import PostIncidentReview, Trigger
-from reviews.tasks import create_required_review
+from reviews.tasks import create_required_review_task as create_required_review
 
 from .factories import resolved_incident
 

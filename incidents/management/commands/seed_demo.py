@@ -103,7 +103,7 @@ def notifications_delivered_in_memory() -> Iterator[None]:
     mail to example.com; queueing them would keep a fresh worker busy for minutes. The
     notification rows are still written, as for any event.
     """
-    from itsm.celery import app
+    from celery import current_app as app
 
     previous = app.conf.task_always_eager, app.conf.task_eager_propagates
     # Celery logs every eager task at INFO: hundreds of lines that say nothing here.
