@@ -1,5 +1,6 @@
-"""Admin for the SLA clock: configuration (calendars, policies, rules, rotations), the escalations
-and pages it fired, and the pieces the incident admin shows (time left, filters, the clock panel).
+"""Admin for the SLA clock: configuration (calendars, policies, rules, escalation paths), the
+escalations it fired, and the pieces the incident admin shows (time left, filters, the clock
+panel). On-call rotations and pages are `admin.oncall`.
 
 The incident admin mixes in `IncidentSlaAdminMixin` and lists `sla_time_left`, `SlaStatusFilter`
 and the read-only `sla_clock`; every column here reads stored fields only, so it adds no query
@@ -11,7 +12,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import admin
-from django.contrib.admin.views.main import ChangeList
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -30,13 +30,8 @@ from ..models import (
     EscalationRule,
     Holiday,
     Incident,
-    Page,
-    Rotation,
-    RotationMember,
-    RotationOverride,
     SlaPolicy,
 )
-from ..oncall import rotation as oncall
 from ..sla import clock
 from ..workflow import OPEN_STATES, State
 
@@ -225,45 +220,6 @@ class EscalationPathAdmin(SimpleHistoryAdmin):
     list_select_related = ("team", "escalates_to")
 
 
-class RotationMemberInline(admin.TabularInline):
-    model = RotationMember
-    extra = 0
-    raw_id_fields = ("user",)
-
-
-class RotationOverrideInline(admin.TabularInline):
-    model = RotationOverride
-    extra = 0
-    raw_id_fields = ("user",)
-
-
-class _OnCallChangeList(ChangeList):
-    def get_results(self, request) -> None:
-        super().get_results(request)
-        on_call = oncall.on_call_now_by_team([r.team_id for r in self.result_list])
-        for rotation in self.result_list:
-            rotation._on_call_now = on_call.get(rotation.team_id)
-
-
-@admin.register(Rotation)
-class RotationAdmin(SimpleHistoryAdmin):
-    list_display = ("team", "on_call_now", "shift_hours", "handoff_time", "time_zone", "ack_minutes")
-    list_select_related = ("team",)
-    inlines = [RotationMemberInline, RotationOverrideInline]
-    readonly_fields = ("on_call_now",)
-
-    def get_changelist(self, request, **kwargs):
-        return _OnCallChangeList
-
-    @admin.display(description="On call now")
-    def on_call_now(self, rotation: Rotation) -> str:
-        if rotation.pk is None:
-            return "–"
-        # The changelist computed the whole page at once; the change form asks for its one rotation.
-        person = rotation._on_call_now if hasattr(rotation, "_on_call_now") else oncall.on_call(rotation.team_id)
-        return str(person.get_full_name() or person.get_username()) if person else "nobody"
-
-
 # --- what the clock did (read-only) --------------------------------------------------------------
 @admin.register(Escalation)
 class EscalationAdmin(ReadOnlyAdmin):
@@ -272,13 +228,4 @@ class EscalationAdmin(ReadOnlyAdmin):
     list_select_related = ("incident", "rule")
     search_fields = ("incident__reference",)
     date_hierarchy = "fired_at"
-    show_full_result_count = False
-
-
-@admin.register(Page)
-class PageAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "incident", "user", "step", "acknowledged_at", "passed_on_at", "email_sent_at",
-                    "webhook_sent_at")
-    list_select_related = ("incident", "user")
-    search_fields = ("incident__reference", "user__username")
     show_full_result_count = False
