@@ -6,13 +6,14 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
-from simple_history.admin import SimpleHistoryAdmin
+
+from core.admin import RecordHistoryAdmin
 
 from ..models import Category, Incident, IncidentEvent, PriorityRule, Service, Team
 
 
 @admin.register(Team)
-class TeamAdmin(SimpleHistoryAdmin):
+class TeamAdmin(RecordHistoryAdmin):
     list_display = ("name", "tier", "email", "member_count")
     list_filter = ("tier",)
     search_fields = ("name", "slug")
@@ -28,7 +29,7 @@ class TeamAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(SimpleHistoryAdmin):
+class CategoryAdmin(RecordHistoryAdmin):
     list_display = ("name", "default_team", "confidential")
     list_filter = ("confidential", "default_team")
     list_select_related = ("default_team",)
@@ -36,13 +37,13 @@ class CategoryAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(SimpleHistoryAdmin):
+class ServiceAdmin(RecordHistoryAdmin):
     list_display = ("name", "description")
     search_fields = ("name",)
 
 
 @admin.register(PriorityRule)
-class PriorityRuleAdmin(SimpleHistoryAdmin):
+class PriorityRuleAdmin(RecordHistoryAdmin):
     """The impact × urgency matrix. Its nine cells are created by a migration; incident managers
     change the priority of a cell, nobody adds or removes cells."""
 

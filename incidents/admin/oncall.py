@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
-from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, RecordHistoryAdmin
 
 from ..models import Page, Rotation, RotationMember, RotationOverride
 from ..oncall import rotation as oncall
@@ -34,7 +33,7 @@ class _OnCallChangeList(ChangeList):
 
 
 @admin.register(Rotation)
-class RotationAdmin(SimpleHistoryAdmin):
+class RotationAdmin(RecordHistoryAdmin):
     list_display = ("team", "on_call_now", "shift_hours", "handoff_time", "time_zone", "ack_minutes")
     list_select_related = ("team",)
     inlines = [RotationMemberInline, RotationOverrideInline]

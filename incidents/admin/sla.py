@@ -17,10 +17,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from simple_history.admin import SimpleHistoryAdmin
 
 from core import businesstime
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, RecordHistoryAdmin
 
 from ..models import (
     BusinessCalendar,
@@ -182,13 +181,13 @@ class HolidayInline(admin.TabularInline):
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(SimpleHistoryAdmin):
+class BusinessCalendarAdmin(RecordHistoryAdmin):
     list_display = ("name", "time_zone", "always_open", "day_minutes", "is_default")
     inlines = [BusinessHoursInline, HolidayInline]
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(SimpleHistoryAdmin):
+class SlaPolicyAdmin(RecordHistoryAdmin):
     list_display = ("priority", "calendar", "response", "resolution", "update_minutes")
     list_select_related = ("calendar",)
 
@@ -207,7 +206,7 @@ def _pure(calendar: BusinessCalendar) -> businesstime.Calendar:
 
 
 @admin.register(EscalationRule)
-class EscalationRuleAdmin(SimpleHistoryAdmin):
+class EscalationRuleAdmin(RecordHistoryAdmin):
     list_display = ("name", "active", "up_to_priority", "trigger", "percent", "minutes", "action", "target_team")
     list_editable = ("active",)
     list_filter = ("active", "trigger", "action")
@@ -215,7 +214,7 @@ class EscalationRuleAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(EscalationPath)
-class EscalationPathAdmin(SimpleHistoryAdmin):
+class EscalationPathAdmin(RecordHistoryAdmin):
     list_display = ("team", "escalates_to")
     list_select_related = ("team", "escalates_to")
 

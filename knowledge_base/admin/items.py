@@ -11,7 +11,6 @@ from django.contrib import admin
 from django.db.models import Count
 from django.http import HttpRequest
 from django.utils.html import format_html
-from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import RecordHistoryAdmin, TransitionAdminMixin
 
@@ -101,6 +100,6 @@ class ArticleAdmin(WorkflowAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(SimpleHistoryAdmin):
+class CategoryAdmin(RecordHistoryAdmin):
     list_display = ("name",)
     search_fields = ("name",)
