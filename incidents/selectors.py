@@ -27,6 +27,16 @@ CLAIMABLE_STATES = (State.NEW, State.TRIAGED)
 SUGGESTIONS = 5
 
 
+# --- rows that point at incidents ---------------------------------------------------------------
+def of_visible_incidents(queryset: QuerySet, user, *, path: str = "incident") -> QuerySet:
+    """The rows of `queryset` whose incident (reached through `path`) the user may see: the one
+    visibility rule for every list of rows that point at incidents (events, escalations, pages,
+    reminders), so a confidential incident's summary shows in none of them to the wrong people."""
+    if getattr(user, "is_superuser", False) or roles.is_incident_manager(user):
+        return queryset
+    return queryset.filter(**{f"{path}__in": Incident.objects.visible_to(user).values("pk")})
+
+
 # --- the reporter's incidents (portal) -----------------------------------------------------------
 def own_incidents(user) -> QuerySet[Incident]:
     """The portal's read rule: the incidents this user reported, and nothing else."""

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from incidents import roles
-from incidents.models import Incident
+from incidents import selectors as incident_selectors
 
 from .models import ActionItem, PostIncidentReview
 
@@ -16,14 +15,10 @@ from .models import ActionItem, PostIncidentReview
 def visible_reviews(user, queryset: QuerySet[PostIncidentReview] | None = None) -> QuerySet[PostIncidentReview]:
     """Reviews of incidents the user may see."""
     queryset = PostIncidentReview.objects.all() if queryset is None else queryset
-    if user.is_superuser or roles.is_incident_manager(user):
-        return queryset
-    return queryset.filter(incident__in=Incident.objects.visible_to(user))
+    return incident_selectors.of_visible_incidents(queryset, user)
 
 
 def visible_action_items(user, queryset: QuerySet[ActionItem] | None = None) -> QuerySet[ActionItem]:
     """Action items of reviews of incidents the user may see."""
     queryset = ActionItem.objects.all() if queryset is None else queryset
-    if user.is_superuser or roles.is_incident_manager(user):
-        return queryset
-    return queryset.filter(review__incident__in=Incident.objects.visible_to(user))
+    return incident_selectors.of_visible_incidents(queryset, user, path="review__incident")

@@ -9,7 +9,8 @@ from django.http import HttpRequest
 
 from core.admin import RecordHistoryAdmin
 
-from ..models import Category, Incident, IncidentEvent, PriorityRule, Service, Team
+from .. import selectors
+from ..models import Category, IncidentEvent, PriorityRule, Service, Team
 
 
 @admin.register(Team)
@@ -71,8 +72,7 @@ class IncidentEventAdmin(admin.ModelAdmin):
     date_hierarchy = None
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[IncidentEvent]:
-        visible = Incident.objects.visible_to(request.user).values("pk")
-        return super().get_queryset(request).filter(incident__in=visible)
+        return selectors.of_visible_incidents(super().get_queryset(request), request.user)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from core.admin import ReadOnlyAdmin, RecordHistoryAdmin
 
+from .. import selectors
 from ..models import Page, Rotation, RotationMember, RotationOverride
 from ..oncall import rotation as oncall
 
@@ -58,3 +61,6 @@ class PageAdmin(ReadOnlyAdmin):
     list_select_related = ("incident", "user")
     search_fields = ("incident__reference", "user__username")
     show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Page]:
+        return selectors.of_visible_incidents(super().get_queryset(request), request.user)

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.contrib import admin
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -21,6 +22,7 @@ from django.utils.safestring import mark_safe
 from core import businesstime
 from core.admin import ReadOnlyAdmin, RecordHistoryAdmin
 
+from .. import selectors
 from ..models import (
     BusinessCalendar,
     BusinessHours,
@@ -228,3 +230,7 @@ class EscalationAdmin(ReadOnlyAdmin):
     search_fields = ("incident__reference",)
     date_hierarchy = "fired_at"
     show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Escalation]:
+        # What fired for a confidential incident names it: only those who may see it see this row.
+        return selectors.of_visible_incidents(super().get_queryset(request), request.user)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from incidents import selectors as incident_selectors
 
 from ..models import Reminder
 
@@ -15,6 +19,11 @@ class ReminderAdmin(admin.ModelAdmin):
     search_fields = ("recipient", "action_item__description")
     date_hierarchy = "day"
     show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Reminder]:
+        # A reminder names its action item, which may name a confidential incident's cause.
+        return incident_selectors.of_visible_incidents(super().get_queryset(request), request.user,
+                                                       path="action_item__review__incident")
 
     def has_add_permission(self, request) -> bool:
         return False
