@@ -53,12 +53,16 @@ def page_from_token(token: str) -> Page | None:
     return Page.objects.select_related("incident", "user").filter(pk=data.get("page")).first()
 
 
-def acknowledge(page: Page | int, *, at=None) -> bool:
-    """Mark the page acknowledged (the chain stops). False if it already was."""
+def acknowledge(page: Page | int, *, by=None, at=None) -> bool:
+    """Mark the page acknowledged (the chain stops). False if it already was.
+
+    `by` is who acknowledges; only the person paged may (the view checks who is signed in)."""
     pk = page if isinstance(page, int) else page.pk
     at = at or timezone.now()
     with transaction.atomic():
         locked = Page.objects.select_for_update().select_related("incident", "user").get(pk=pk)
+        if by is not None and by.pk != locked.user_id:
+            raise PermissionError(f"page {pk} was sent to {locked.user}, not to {by}")
         if locked.acknowledged_at is not None:
             return False
         locked.acknowledged_at = at

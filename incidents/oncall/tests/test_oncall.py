@@ -144,6 +144,7 @@ def test_page_acknowledged_from_the_link_is_not_passed_on(rotation, far_end, rep
             sweep()
         page = Page.objects.get(incident=incident)
         link = far_end.requests[0]["json"]["acknowledge_url"].removeprefix("http://127.0.0.1:8000")
+        client.force_login(page.user)
         assert client.get(link).status_code == 200  # a mail scanner following the link changes nothing
         assert Page.objects.get(pk=page.pk).acknowledged_at is None
         response = client.post(link)
@@ -153,6 +154,38 @@ def test_page_acknowledged_from_the_link_is_not_passed_on(rotation, far_end, rep
     assert Page.objects.filter(incident=incident).count() == 1
     assert Page.objects.get(pk=page.pk).acknowledged_at is not None
     assert "ann acknowledged the page." in [e.message for e in timeline(incident, EventKind.PAGE)]
+
+
+def test_the_link_asks_for_a_login_and_shows_nothing_of_the_incident_before(rotation, reporter, security_category,
+                                                                             client):
+    page = _page_for(rotation, reporter, security_category, summary="Ransomware note on finance file share FS01")
+    link = paging.ack_url(page).removeprefix("http://127.0.0.1:8000")
+    for response in (client.get(link), client.post(link)):
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+        assert b"Ransomware" not in response.content
+    assert Page.objects.get(pk=page.pk).acknowledged_at is None
+
+
+def test_someone_else_signed_in_cannot_acknowledge_a_page_sent_to_another(rotation, reporter, network_category,
+                                                                          client):
+    page = _page_for(rotation, reporter, network_category, summary="Core switch down in building B")
+    someone_else = rotation.members.exclude(user=page.user).first().user
+    client.force_login(someone_else)
+    link = paging.ack_url(page).removeprefix("http://127.0.0.1:8000")
+    for response in (client.get(link), client.post(link)):
+        assert response.status_code == 403
+        assert b"Core switch" not in response.content and b"not yours" in response.content
+    assert Page.objects.get(pk=page.pk).acknowledged_at is None
+    assert not [e for e in timeline(page.incident, EventKind.PAGE) if "acknowledged" in e.message]
+
+
+def _page_for(rotation, reporter, category, *, summary: str) -> Page:
+    incident = open_incident(1, reporter=reporter, category=category, summary=summary)
+    person = rotation.members.order_by("position").first().user
+    now = datetime.now(UTC)
+    escalation = Escalation.objects.create(incident=incident, key="test", fired_at=now, due_at=now)
+    return Page.objects.create(incident=incident, escalation=escalation, user=person, created_at=now,
+                               escalate_at=now + timedelta(minutes=10))
 
 
 def test_a_forged_or_altered_acknowledgement_link_is_refused(client):
