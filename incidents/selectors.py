@@ -142,6 +142,17 @@ def staff_timeline(incident: Incident) -> list[IncidentEvent]:
     return events
 
 
+def staff_attachments(incident: Incident) -> dict[int | None, list[Attachment]]:
+    """Every file of the incident, by the comment it came with (None: with the incident itself),
+    in one query. For staff who may see the incident: work notes' files included."""
+    files: dict[int | None, list[Attachment]] = {}
+    for attachment in (Attachment.objects.filter(incident=incident)
+                       .only("pk", "incident_id", "comment_id", "original_name", "size", "public", "uploaded_at")
+                       .order_by("uploaded_at", "pk")):
+        files.setdefault(attachment.comment_id, []).append(attachment)
+    return files
+
+
 # --- a team's queue -------------------------------------------------------------------------------
 def queue_teams(user) -> list[Team]:
     """The queues this user may look into: agents and managers any, resolvers their own teams'."""

@@ -1,4 +1,6 @@
-"""Checks for uploaded attachments: a size limit and an allow-list of types, by name and content."""
+"""Attachments in and out: the checks on an upload (a size limit and an allow-list of types, by
+name and content), and `download`, the one way a stored file leaves. Files are never served from
+MEDIA_URL: every download goes through a view that applies the incident's access rule first."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse, Http404
 from django.utils.text import get_valid_filename
 
 # Extension -> (content type, how the content is checked).
@@ -79,3 +82,16 @@ def validate_upload(upload: UploadedFile) -> tuple[str, str]:
             )
         upload.seek(0)
     return name, content_type
+
+
+def download(attachment) -> FileResponse:
+    """The stored file as a download, never rendered inline: an uploaded file must not run in our
+    origin. The caller has checked that the person may see it."""
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is no longer available.") from None
+    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
+                            content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

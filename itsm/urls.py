@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -12,8 +11,5 @@ urlpatterns = [
     path("portal/", include("incidents.portal.urls")),
     path("pages/", include("incidents.oncall.urls")),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No route serves MEDIA_URL, in any configuration: attachments leave only through views that check
+# the incident's access rule (the portal's and the admin's download views, `incidents.uploads`).

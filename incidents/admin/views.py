@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,9 +19,9 @@ from django.views.decorators.http import require_POST
 
 from core.admin import TransitionAdminMixin
 
-from .. import roles, selectors, services
+from .. import roles, selectors, services, uploads
 from ..forms import IncidentCommentForm, TransitionForm
-from ..models import Comment, Incident
+from ..models import Attachment, Comment, Incident
 
 
 def transition_labels() -> dict[str, str]:
@@ -41,6 +42,8 @@ class IncidentWorkViews(TransitionAdminMixin):
             *self.transition_urls(),  # first: see TransitionAdminMixin.transition_urls
             path("queue/", view(self.queue_view), name=f"{prefix}_queue"),
             path("<path:object_id>/comment/", view(self.comment_view), name=f"{prefix}_comment"),
+            path("<path:object_id>/attachment/<int:attachment_id>/", view(self.attachment_view),
+                 name=f"{prefix}_attachment"),
             path("<path:object_id>/claim/", view(self.claim_view), name=f"{prefix}_claim"),
             # The model admin's own URLs, past the mixin that would list the transition URL again.
             *super(TransitionAdminMixin, self).get_urls(),
@@ -67,9 +70,14 @@ class IncidentWorkViews(TransitionAdminMixin):
     def work_context(self, request: HttpRequest, incident: Incident) -> dict:
         """What the change page shows besides the form: transition buttons, comments, timeline."""
         may_work = roles.can_work_on(request.user, incident)
+        files = selectors.staff_attachments(incident)
+        comments = list(Comment.objects.filter(incident=incident).select_related("author"))
+        for comment in comments:
+            comment.files = files.get(comment.pk, [])
         return {
             "transitions": services.available_transitions(incident, request.user),
-            "comments": list(Comment.objects.filter(incident=incident).select_related("author")),
+            "comments": comments,
+            "files": files.get(None, []),
             "comment_form": IncidentCommentForm() if may_work else None,
             "timeline": selectors.staff_timeline(incident),
         }
@@ -126,6 +134,12 @@ class IncidentWorkViews(TransitionAdminMixin):
             "change_url": self._url("change", incident.pk),
         }
         return self._render(request, "incidents/admin/transition_form.html", context, status)
+
+    # --- files ------------------------------------------------------------------------------------
+    def attachment_view(self, request: HttpRequest, object_id: str, attachment_id: int) -> HttpResponse:
+        """A file of an incident the user may see (its existence is private too: 404 otherwise)."""
+        incident = self._visible_incident(request, object_id)
+        return uploads.download(get_object_or_404(Attachment, incident=incident, pk=attachment_id))
 
     # --- comments ---------------------------------------------------------------------------------
     def comment_view(self, request: HttpRequest, object_id: str) -> HttpResponse:

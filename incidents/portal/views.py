@@ -15,7 +15,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from .. import selectors, services
+from .. import selectors, services, uploads
 from ..models import Channel, Incident
 from ..workflow import DONE_STATES, State
 from .deflection import portal_suggestions, report_text
@@ -225,11 +225,4 @@ def incident_action(request: HttpRequest, reference: str, action: str) -> HttpRe
 def attachment_download(request: HttpRequest, reference: str, pk: int) -> FileResponse:
     incident = selectors.own_incident(request.user, reference)
     attachment = get_object_or_404(selectors.public_attachments(incident).only("file", "original_name", "content_type"), pk=pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("The file is no longer available.") from None
-    # Always a download, never rendered inline: an uploaded file must not run in our origin.
-    return FileResponse(
-        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
-    )
+    return uploads.download(attachment)
