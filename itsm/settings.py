@@ -14,24 +14,31 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from environs import Env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+# environs parses and validates: a value it cannot read (ITSM_PRODUCTION=ture, EMAIL_PORT=abc) stops
+# the start-up with an error that names the variable, instead of a silent False or a bare
+# ValueError. An empty value means "not set" (docker-compose passes ${VAR:-} as an empty string).
+_env = Env()
+
+
+def _given(name: str) -> bool:
+    return os.environ.get(name, "").strip() != ""
+
+
 def env(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    return _env.str(name, default)
 
 
 def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    return _env.bool(name) if _given(name) else default
 
 
 def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return default if value in (None, "") else int(value)
+    return _env.int(name) if _given(name) else default
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -41,13 +48,17 @@ def env_list(name: str, default: str = "") -> list[str]:
 # Where the embedded defaults keep their files (database, broker queues, uploads, beat schedule).
 VAR_DIR = Path(env("ITSM_VAR_DIR", str(BASE_DIR / "var")))
 
+ITSM_PRODUCTION = env_bool("ITSM_PRODUCTION", False)
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env("SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG and env_bool("ITSM_PRODUCTION", False):
-        raise ImproperlyConfigured("SECRET_KEY must be set in production.")
-    # A fixed key for local runs and tests only; production sets SECRET_KEY (see README).
-    SECRET_KEY = "insecure-local-only-key-do-not-use-in-production-2f9c1d7e"
+# A fixed key for local runs and tests only. It is public (it is in this file), so production
+# refuses it, and any key shorter than Django's deployment check asks for, whatever DEBUG says.
+LOCAL_ONLY_SECRET_KEY = "insecure-local-only-key-do-not-use-in-production-2f9c1d7e"
+SECRET_KEY = env("SECRET_KEY") or LOCAL_ONLY_SECRET_KEY
+if ITSM_PRODUCTION and (SECRET_KEY == LOCAL_ONLY_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+    raise ImproperlyConfigured(
+        "ITSM_PRODUCTION=1 needs SECRET_KEY: 50 or more random characters of your own "
+        "(python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -103,9 +114,27 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------------------------
+# DATABASE_URL, or (so that a password with @ : / # needs no URL-encoding) POSTGRES_HOST with
+# POSTGRES_DB, POSTGRES_USER, POSTGRES_PASSWORD and POSTGRES_PORT, as docker-compose passes them.
+# Health checks: a connection kept across requests that the database dropped (a restart) is
+# replaced before use, instead of failing the request.
 DATABASE_URL = env("DATABASE_URL")
+CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 60)
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)}
+elif env("POSTGRES_HOST"):
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "HOST": env("POSTGRES_HOST"),
+            "PORT": env_int("POSTGRES_PORT", 5432),
+            "NAME": env("POSTGRES_DB", "itsm"),
+            "USER": env("POSTGRES_USER", "itsm"),
+            "PASSWORD": env("POSTGRES_PASSWORD"),
+            "CONN_MAX_AGE": CONN_MAX_AGE,
+            "CONN_HEALTH_CHECKS": True,
+        }
+    }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)  # SQLite creates the file, not its folder
     DATABASES = {
@@ -207,7 +236,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if env_bool("ITSM_PRODUCTION", False)
+            if ITSM_PRODUCTION
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
@@ -235,7 +264,6 @@ ITSM_PAGING_WEBHOOK_URL = env("ITSM_PAGING_WEBHOOK_URL")
 ITSM_AUTO_CLOSE_BUSINESS_DAYS = env_int("ITSM_AUTO_CLOSE_BUSINESS_DAYS", 3)
 
 # --- Security (production values come from the environment) -------------------------------------
-ITSM_PRODUCTION = env_bool("ITSM_PRODUCTION", False)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", ITSM_PRODUCTION)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", ITSM_PRODUCTION)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", ITSM_PRODUCTION)

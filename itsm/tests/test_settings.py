@@ -70,12 +70,58 @@ def test_production_environment_passes_check_deploy_without_warnings(tmp_path):
     assert "no issues" in result.stdout
 
 
-def test_production_refuses_to_start_without_a_secret_key(tmp_path):
-    env = production_env()
-    del env["SECRET_KEY"]
-    result = run_python("import django; django.setup()", env, tmp_path)
+@pytest.mark.parametrize("debug", ["0", "1"])
+def test_production_refuses_to_start_without_a_secret_key_of_its_own(tmp_path, debug):
+    """Without SECRET_KEY, or with the public local one, or a short one: never a guessable key,
+    whatever DEBUG says (DEBUG=1 used to let the public key through)."""
+    for key in (None, "insecure-local-only-key-do-not-use-in-production-2f9c1d7e", "short-key"):
+        env = {**production_env(), "DEBUG": debug}
+        if key is None:
+            del env["SECRET_KEY"]
+        else:
+            env["SECRET_KEY"] = key
+        result = run_python("import django; django.setup()", env, tmp_path)
+        assert result.returncode != 0, key
+        assert "ITSM_PRODUCTION=1 needs SECRET_KEY" in result.stderr, key
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("ITSM_PRODUCTION", "ture"), ("DEBUG", "maybe"), ("EMAIL_PORT", "abc"), ("DB_CONN_MAX_AGE", "1m"),
+    ("SESSION_COOKIE_SECURE", "yes please"), ("ITSM_MAX_UPLOAD_BYTES", "10MB"),
+])
+def test_a_value_that_cannot_be_read_stops_the_start_and_names_the_variable(tmp_path, name, value):
+    """ITSM_PRODUCTION=ture used to be silently false: the public key, no HTTPS, no HSTS."""
+    result = run_python("import django; django.setup()", {name: value}, tmp_path)
     assert result.returncode != 0
-    assert "SECRET_KEY must be set in production" in result.stderr
+    assert f'Environment variable "{name}" invalid' in result.stderr
+
+
+def test_an_empty_value_means_not_set(tmp_path):
+    """docker-compose passes ${VAR:-} as an empty string: that is the default, not an error."""
+    found = settings_with({"EMAIL_PORT": "", "DEBUG": "", "ITSM_PRODUCTION": ""}, tmp_path)
+    assert found["debug"] is False
+
+
+def test_the_database_by_its_parts_takes_a_password_a_url_could_not(tmp_path):
+    password = "p@ss:w/rd#1%"
+    code = REPORT_SETTINGS.replace('"host": db.get("HOST", ""),',
+                                   '"host": db.get("HOST", ""), "password": db.get("PASSWORD"), '
+                                   '"health": db.get("CONN_HEALTH_CHECKS"),')
+    result = run_python(code, {"POSTGRES_HOST": "db.example.internal", "POSTGRES_PASSWORD": password,
+                               "POSTGRES_DB": "itsm_prod", "POSTGRES_USER": "itsm"}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (found["engine"], found["host"], found["name"]) == ("django.db.backends.postgresql", "db.example.internal",
+                                                               "itsm_prod")
+    assert found["password"] == password and found["health"] is True
+
+
+def test_a_database_url_gets_connection_health_checks(tmp_path):
+    code = REPORT_SETTINGS.replace('"host": db.get("HOST", ""),', '"host": db.get("HOST", ""), '
+                                   '"health": db.get("CONN_HEALTH_CHECKS"),')
+    result = run_python(code, {"DATABASE_URL": "postgres://itsm:secret@db.example.internal:5433/itsm"}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1])["health"] is True
 
 
 def test_nothing_set_means_sqlite_a_filesystem_broker_and_console_email(tmp_path):
