@@ -114,7 +114,8 @@ class IncidentCommentForm(forms.Form):
     NOTE = "note"
     REPLY = "reply"
 
-    body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 4, "cols": 80}))
+    body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+                           max_length=services.TEXT_LIMIT)
     visibility = forms.ChoiceField(
         choices=[(NOTE, "Internal work note"), (REPLY, "Public reply (the reporter sees it)")],
         initial=NOTE, widget=forms.RadioSelect,

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 
 from core import outbox
 from core.retry import MAIL_TASK
+from core.text import single_line
 
 from .models import EventKind, IncidentEvent, Notification
 
@@ -62,7 +63,8 @@ def _subject(event: IncidentEvent) -> str:
         what = "Resolved – please confirm"
     else:
         what = incident.get_state_display()
-    return f"[{incident.reference}] {what}: {incident.summary}"[:200]
+    # One line whatever the stored summary holds: a line break in a header is an injection.
+    return single_line(f"[{incident.reference}] {what}: {incident.summary}")[:200]
 
 
 def deliver(event_id: int) -> int:
@@ -114,7 +116,7 @@ def deliver_notices(event_ids: Iterable[int]) -> int:
                 "events": events, "incident": incident, "base_url": settings.ITSM_BASE_URL,
             })
             what = events[0].get_kind_display() if len(events) == 1 else f"{len(events)} SLA notices"
-            send_mail(f"[{incident.reference}] {what}: {incident.summary}"[:200], body, None, [recipient])
+            send_mail(single_line(f"[{incident.reference}] {what}: {incident.summary}")[:200], body, None, [recipient])
             return notes
 
         owed = (Notification.objects.filter(pk__in=note_ids)

@@ -6,13 +6,15 @@ reason), writes an `IncidentEvent` for the timeline and schedules notifications 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from core.errors import WorkflowError
+from core.text import clean_text, single_line
 from core.transitions import TransitionInfo, Transitions
 
 from . import events, roles
@@ -33,6 +35,14 @@ from .uploads import validate_upload
 from .workflow import State, close_refusal, passes_close_gates
 
 SYSTEM_USERNAME = "itsm-system"
+# A description or a comment is prose; a longer log goes as an attachment (3 MB of text was accepted).
+TEXT_LIMIT = 50_000
+
+
+def check_length(field: str, text: str, limit: int) -> None:
+    if len(text) > limit:
+        raise ValidationError({field: f"This is too long: at most {limit:,} characters (it has {len(text):,}). "
+                                      "Attach a long log as a file instead."})
 
 
 def system_user():
@@ -195,29 +205,52 @@ def incident_create(
     team: Team | None = None,
     created_by=None,
     files: Iterable[UploadedFile] = (),
+    submission_key: uuid.UUID | None = None,
 ) -> Incident:
-    """Open an incident. Files are checked before anything is written, so nothing is half-saved."""
-    summary = (summary or "").strip()
+    """Open an incident. Files are checked before anything is written, so nothing is half-saved.
+
+    `submission_key` makes the call idempotent: the same key (a form sent twice, a request
+    retried) returns the incident it opened the first time, even when both arrive at once; that
+    incident has `resubmitted = True`.
+    """
+    summary = single_line(summary)
+    description = clean_text(description)
     if not summary:
         raise ValidationError({"summary": "Describe the problem in a few words."})
+    check_length("description", description, TEXT_LIMIT)
+    if submission_key is not None:
+        earlier = Incident.objects.filter(submission_key=submission_key).first()
+        if earlier is not None and earlier.reporter_id == reporter.pk:
+            earlier.resubmitted = True
+            return earlier
+        if earlier is not None:
+            submission_key = None  # someone else's key (copied, or forged): not theirs to find
     checked = [(f, *validate_upload(f)) for f in files]
     actor = created_by or reporter
     # Classification and deadlines only read: worked out before the transaction, so that the write
     # lock (SQLite takes the whole database's) is held for the writes alone.
     incident = Incident(
-        summary=summary[:200], description=(description or "").strip(), reporter=reporter,
+        summary=summary[:200], description=description, reporter=reporter, submission_key=submission_key,
         channel=channel, category=category, service=service, impact=impact, urgency=urgency, team=team,
     )
     incident.apply_classification()
     incident._history_user = actor
     incident._change_reason = f"Opened via {incident.get_channel_display()}"
     clock.refresh(incident)
-    with transaction.atomic():
-        incident.save()
-        for upload, name, content_type in checked:
-            _store_attachment(incident, upload, name, content_type, actor, comment=None, public=True)
-        record_event(incident, kind=EventKind.CREATED, actor=actor, public=True,
-                     message=f"Opened via {incident.get_channel_display()}")
+    try:
+        with transaction.atomic():
+            incident.save()
+            for upload, name, content_type in checked:
+                _store_attachment(incident, upload, name, content_type, actor, comment=None, public=True)
+            record_event(incident, kind=EventKind.CREATED, actor=actor, public=True,
+                         message=f"Opened via {incident.get_channel_display()}")
+    except IntegrityError:
+        # The same submission, sent twice at once: the other request opened it.
+        earlier = Incident.objects.filter(submission_key=submission_key, reporter=reporter).first()
+        if submission_key is None or earlier is None:
+            raise
+        earlier.resubmitted = True
+        return earlier
     return incident
 
 
@@ -233,9 +266,10 @@ def _store_attachment(incident, upload, name, content_type, user, *, comment, pu
 
 def comment_add(*, incident: Incident, author, body: str, public: bool, files: Iterable[UploadedFile] = ()) -> Comment:
     """A public reply or an internal work note. Reporters can only write public replies."""
-    body = (body or "").strip()
+    body = clean_text(body)
     if not body:
         raise ValidationError({"body": "Write something before sending."})
+    check_length("body", body, TEXT_LIMIT)
     is_reporter_only = not roles.can_work_on(author, incident)
     if is_reporter_only:
         if incident.reporter_id != author.pk:
@@ -272,6 +306,15 @@ def incident_save_edits(*, incident: Incident, user, changed: Iterable[str]) -> 
         raise WorkflowError("To hand the incident to another team, use “Route to team”.")
     if "assignee" in changed and incident.assignee is not None and not roles.can_work_on(incident.assignee, incident):
         raise WorkflowError(f"{incident.assignee} cannot work on incidents of {incident.team or 'this team'}.")
+    if "summary" in changed:
+        incident.summary = single_line(incident.summary)[:200]
+        if not incident.summary:
+            raise WorkflowError("Describe the problem in a few words: the summary cannot be empty.")
+    if "description" in changed:
+        incident.description = clean_text(incident.description)
+        if len(incident.description) > TEXT_LIMIT:
+            raise WorkflowError(f"The description is too long: at most {TEXT_LIMIT:,} characters. "
+                                "Attach a long log as a file instead.")
     if changed & {"impact", "urgency", "category"}:
         incident.apply_classification()
     reason = "Edited " + ", ".join(sorted(changed)) if changed else "Edited"

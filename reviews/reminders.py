@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core import outbox
+from core.text import single_line
 
 from .models import ActionItem, Reminder, ReminderKind
 
@@ -56,7 +57,7 @@ def _send(item: ActionItem, kind: str, day: date, today: date) -> bool:
         }
         what = "Overdue action" if kind == ReminderKind.REMINDER else "Escalated: overdue action"
         subject = f"[{item.review.reference}] {what}: {item.description}"[:200]
-        send_mail(subject.replace("\n", " "), render_to_string(template, context), None, [reminder.recipient])
+        send_mail(single_line(subject), render_to_string(template, context), None, [reminder.recipient])
         return rows
 
     owed = Reminder.objects.filter(action_item=item, kind=kind, day=day, error="")

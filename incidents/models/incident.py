@@ -168,6 +168,8 @@ class IncidentQuerySet(models.QuerySet):
 class Incident(ConcurrentTransitionMixin, IncidentStateMachine):
     reference = models.CharField(max_length=20, unique=True, editable=False)
     summary = models.CharField(max_length=200)
+    # The key of the form submission (or API request) that opened it: the same key twice opens one.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     description = models.TextField(blank=True)
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reported_incidents",
                                  db_index=False)  # covered by the incident_reporter index

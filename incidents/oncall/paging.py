@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from core import outbox
 from core.retry import MAIL_ERRORS, MAIL_TASK
+from core.text import single_line
 
 from .. import events
 from ..models import EventKind, Page
@@ -127,7 +128,7 @@ def send_page(page_id: int) -> dict[str, bool]:
             return []
         incident = page.incident
         send_mail(
-            f"[PAGE] {incident.reference} P{incident.priority}: {incident.summary}"[:200],
+            single_line(f"[PAGE] {incident.reference} P{incident.priority}: {incident.summary}")[:200],
             f"You are on call and {incident.reference} needs you now.\n\n{incident.summary}\n\n"
             f"Acknowledge: {ack_url(page)}\n",
             None, [page.user.email],

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
 from ..models import Category, Level, Service
+from ..services import TEXT_LIMIT
 from ..uploads import allowed_extensions_text, validate_upload
 
 # The two plain-language questions of the report form. Reporters describe their situation; the
@@ -77,8 +78,11 @@ class ReportForm(FileKeepingForm):
         help_text="In a few words, what is wrong? For example: “Cannot print to the 3rd floor printer”.",
     )
     description = forms.CharField(
-        label="What happened?", widget=forms.Textarea(attrs={"rows": 6}),
-        error_messages={"required": "Tell us what happened."},
+        label="What happened?", widget=forms.Textarea(attrs={"rows": 6}), max_length=TEXT_LIMIT,
+        error_messages={
+            "required": "Tell us what happened.",
+            "max_length": f"Keep it under {TEXT_LIMIT:,} characters; attach a long log as a file instead.",
+        },
         help_text="What were you doing, what did you expect, and what happened instead? Include any error message.",
     )
     category = forms.ModelChoiceField(
@@ -100,6 +104,9 @@ class ReportForm(FileKeepingForm):
         choices=[(key, label) for key, (label, _) in CAN_KEEP_WORKING.items()],
     )
     attachment = AttachmentField(label="Attachment")
+    # One per form shown: sending the same form again (back and resend, a double click) finds the
+    # incident it opened instead of opening a second one.
+    submission = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def impact_and_urgency(self) -> tuple[str, str]:
         return impact_and_urgency(self.cleaned_data["people_affected"], self.cleaned_data["can_keep_working"])
@@ -109,8 +116,11 @@ class CommentForm(FileKeepingForm):
     file_fields = ("attachment",)
 
     body = forms.CharField(
-        label="Your message", widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": "Write a message before sending."},
+        label="Your message", widget=forms.Textarea(attrs={"rows": 4}), max_length=TEXT_LIMIT,
+        error_messages={
+            "required": "Write a message before sending.",
+            "max_length": f"Keep it under {TEXT_LIMIT:,} characters; attach a long log as a file instead.",
+        },
         help_text="The service desk sees this and replies here and by e-mail.",
     )
     attachment = AttachmentField(label="Attachment")

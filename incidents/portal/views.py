@@ -7,6 +7,8 @@ the admin, and here they are reporters like everyone else. Every write goes thro
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -65,6 +67,7 @@ def _check_for_solutions(request: HttpRequest) -> HttpResponse:
     values, so no errors are shown yet) and the suggestions for it."""
     typed = {name: request.POST.get(name, "") for name in ReportForm.base_fields if name != "attachment"}
     text = report_text(typed)
+    typed["submission"] = typed.get("submission") or uuid.uuid4()
     context = {"form": ReportForm(initial=typed), "kb_suggestions": portal_suggestions(text),
                "kb_checked": True, "kb_text": text}
     return render(request, "portal/report.html", context)
@@ -90,20 +93,25 @@ def report(request: HttpRequest) -> HttpResponse:
                     impact=impact,
                     urgency=urgency,
                     files=[data["attachment"]] if data["attachment"] else [],
+                    submission_key=data["submission"],
                 )
             except ValidationError as exc:
                 # The service has the last word on what it accepts; show its sentence by the field.
                 form.add_error(None if hasattr(exc, "error_dict") else "attachment", exc)
             else:
-                messages.success(
-                    request,
-                    f"Thank you. Your incident has been recorded as {incident.reference}; "
-                    "we have sent you a confirmation by e-mail.",
-                )
+                if getattr(incident, "resubmitted", False):
+                    messages.info(request, f"This report was already recorded as {incident.reference}: "
+                                           "sending the form again did not open a second incident.")
+                else:
+                    messages.success(
+                        request,
+                        f"Thank you. Your incident has been recorded as {incident.reference}; "
+                        "we have sent you a confirmation by e-mail.",
+                    )
                 return redirect("portal:incident_detail", reference=incident.reference)
         status = 400
     else:
-        form = ReportForm()
+        form = ReportForm(initial={"submission": uuid.uuid4()})
         status = 200
     return render(request, "portal/report.html", {"form": form}, status=status)
 
