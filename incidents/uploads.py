@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+from xml.etree import ElementTree
 
 import filetype
 from django.conf import settings
@@ -75,13 +76,45 @@ def validate_upload(upload: UploadedFile) -> tuple[str, str]:
                     "“%(name)s” is not UTF-8 text.", code="content", params={"name": name}
                 ) from None
     elif check == "zip":
-        if not zipfile.is_zipfile(upload):
-            upload.seek(0)
+        ok = _is_office_document(upload, ext)
+        upload.seek(0)
+        if not ok:
             raise ValidationError(
                 "“%(name)s” does not look like a %(ext)s file.", code="content", params={"name": name, "ext": ext}
             )
-        upload.seek(0)
     return name, content_type
+
+
+# The part an Office Open XML package must have, and the content type [Content_Types].xml must give
+# it. A macro-enabled document (.docm, .xlsm) declares another type, so renaming one is refused.
+OOXML_MAIN_PARTS = {
+    ".docx": ("word/document.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"),
+    ".xlsx": ("xl/workbook.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"),
+}
+OOXML_MAX_CONTENT_TYPES = 1024 * 1024
+
+
+def _is_office_document(upload: UploadedFile, ext: str) -> bool:
+    """Any zip passed as .docx/.xlsx before. Check the package's structure instead: its main part,
+    and the content type its manifest declares for that part. (filetype's matchers look at the
+    first bytes only, which depend on the order the writing program stored the parts in.)"""
+    part, main_type = OOXML_MAIN_PARTS[ext]
+    try:
+        with zipfile.ZipFile(upload) as package:
+            names = set(package.namelist())
+            if part not in names or "[Content_Types].xml" not in names:
+                return False
+            info = package.getinfo("[Content_Types].xml")
+            if info.file_size > OOXML_MAX_CONTENT_TYPES:
+                return False
+            manifest = ElementTree.fromstring(package.read(info))
+    except (zipfile.BadZipFile, OSError, KeyError, RuntimeError, ElementTree.ParseError):
+        return False
+    declared = {
+        element.get("PartName"): element.get("ContentType")
+        for element in manifest if element.tag.endswith("}Override") or element.tag == "Override"
+    }
+    return declared.get(f"/{part}") == main_type
 
 
 def download(attachment) -> FileResponse:

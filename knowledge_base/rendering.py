@@ -4,6 +4,8 @@ Two layers, so one mistake is not enough for a script to reach a page:
 1. Markdown runs with its raw-HTML handling removed: `<script>` typed in a body is shown as text.
 2. nh3 (an allow-list sanitizer) cleans the output: only formatting tags, only http(s)/mailto
    links, no event-handler or style attributes, and every link gets rel="noopener noreferrer nofollow".
+   Images load only over https or from this site: an image from plain http is mixed content, and
+   from a third party it tells that party who read which article when (a tracking pixel).
 """
 
 from __future__ import annotations
@@ -40,6 +42,14 @@ def _converter() -> markdown.Markdown:
     return md
 
 
+def _safe_image_source(tag: str, attribute: str, value: str) -> str | None:
+    """nh3's attribute filter: `<img src>` kept only for https and same-origin paths."""
+    if tag == "img" and attribute == "src":
+        same_origin = value.startswith("/") and not value.startswith("//")
+        return value if same_origin or value.lower().startswith("https://") else None
+    return value
+
+
 def render_markdown(text: str | None) -> SafeString:
     """Sanitised HTML for a Markdown body; safe to put in a template as is."""
     source = (text or "")[:MAX_SOURCE_CHARS].replace("\x00", "")
@@ -52,6 +62,7 @@ def render_markdown(text: str | None) -> SafeString:
         attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
         url_schemes=set(URL_SCHEMES),
         link_rel="noopener noreferrer nofollow",
+        attribute_filter=_safe_image_source,
         strip_comments=True,
     )
     return mark_safe(cleaned)  # noqa: S308 - nh3 output is the sanitised form

@@ -53,3 +53,53 @@ def test_attachments_are_stored_with_the_incident(db):
     attachment = incident.attachments.get()
     assert attachment.original_name == "error.png" and attachment.size == len(PNG)
     assert attachment.file.name.startswith(f"attachments/{incident.reference}/")
+
+
+def office_file(ext: str, *, main: str | None = None, content_type: str | None = None) -> bytes:
+    """A minimal Office Open XML package, as Word or Excel write one (or a forgery of it)."""
+    import io
+    import zipfile
+
+    from incidents.uploads import OOXML_MAIN_PARTS
+
+    part, main_type = OOXML_MAIN_PARTS[ext]
+    part = main or part
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/{part}" ContentType="{content_type or main_type}"/></Types>'
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        package.writestr("[Content_Types].xml", manifest)
+        package.writestr(part, "<document/>")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("ext", [".docx", ".xlsx"])
+def test_a_real_office_document_is_accepted(ext):
+    assert validate_upload(SimpleUploadedFile(f"report{ext}", office_file(ext)))[0] == f"report{ext}"
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("invoice.docx", None),  # any zip: a program and a script inside, no document
+    ("budget.xlsx", "word"),  # a Word document named as a spreadsheet
+    ("macro.docx", "macro"),  # a macro-enabled document renamed .docx
+])
+def test_a_zip_that_is_not_that_office_document_is_refused(name, content):
+    import io
+    import zipfile
+
+    if content is None:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("run.exe", b"MZ\x90\x00")
+            archive.writestr("readme.txt", "open run.exe")
+        data = buffer.getvalue()
+    elif content == "word":
+        data = office_file(".docx")
+    else:
+        data = office_file(".docx", content_type="application/vnd.ms-word.document.macroEnabled.main+xml")
+    with pytest.raises(ValidationError, match="does not look like a"):
+        validate_upload(SimpleUploadedFile(name, data))

@@ -96,3 +96,13 @@ def test_template_filter_renders_sanitised_markdown():
         Context({"body": "**Restart** <img src=x onerror=alert(1)>"})
     )
     assert html == "<p><strong>Restart</strong> &lt;img src=x onerror=alert(1)&gt;</p>"
+
+
+def test_images_load_only_over_https_or_from_this_site():
+    html = render_markdown(
+        "![diagram](https://docs.example.com/vpn.png) ![pixel](http://tracker.example.net/p.gif) "
+        "![local](/static/itsm/logo.png) ![other](//cdn.example.net/x.png) ![data](data:image/png;base64,AAAA)"
+    )
+    assert 'src="https://docs.example.com/vpn.png"' in html
+    assert 'src="/static/itsm/logo.png"' in html
+    assert "tracker.example.net" not in html and "cdn.example.net" not in html and "data:" not in html
