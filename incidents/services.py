@@ -297,37 +297,53 @@ def comment_add(*, incident: Incident, author, body: str, public: bool, files: I
 
 
 def incident_save_edits(*, incident: Incident, user, changed: Iterable[str]) -> Incident:
-    """Save field edits made in a form (the admin change form). `incident` carries the edits."""
+    """Save field edits made in a form (the admin change form). `incident` carries the edits.
+
+    Only the fields named in `changed` are taken from it, onto the row as it stands now, under its
+    lock: a copy loaded before an assignment, a reply or a sweep cannot put their fields back
+    (the old assignee, an erased stakeholder update, a breach marker). A copy whose state has
+    moved on since it was loaded is refused, as a transition would be. Returns the saved row.
+    """
     changed = set(changed)
-    stored_team_id = Incident.objects.filter(pk=incident.pk).values_list("team_id", flat=True).first()
-    if not roles.can_work_on(user, Incident(pk=incident.pk, team_id=stored_team_id)):
-        raise WorkflowError(f"You may not edit {incident.reference}.")
-    if "team" in changed and not (roles.is_desk_agent(user) or roles.is_incident_manager(user)):
-        raise WorkflowError("To hand the incident to another team, use “Route to team”.")
-    if "assignee" in changed and incident.assignee is not None and not roles.can_work_on(incident.assignee, incident):
-        raise WorkflowError(f"{incident.assignee} cannot work on incidents of {incident.team or 'this team'}.")
-    if "summary" in changed:
-        incident.summary = single_line(incident.summary)[:200]
-        if not incident.summary:
-            raise WorkflowError("Describe the problem in a few words: the summary cannot be empty.")
-    if "description" in changed:
-        incident.description = clean_text(incident.description)
-        if len(incident.description) > TEXT_LIMIT:
-            raise WorkflowError(f"The description is too long: at most {TEXT_LIMIT:,} characters. "
-                                "Attach a long log as a file instead.")
-    if changed & {"impact", "urgency", "category"}:
-        incident.apply_classification()
-    reason = "Edited " + ", ".join(sorted(changed)) if changed else "Edited"
+    edited = {}
+    for name in changed:
+        field = Incident._meta.get_field(name)
+        edited[field.attname] = getattr(incident, field.attname)
     with transaction.atomic():
-        _save(incident, user=user, reason=reason)
+        locked = Incident.objects.select_for_update().get(pk=incident.pk)
+        if not roles.can_work_on(user, locked):
+            raise WorkflowError(f"You may not edit {locked.reference}.")
+        if incident.state != locked.state:
+            # Edited on the basis of a state that is gone (claimed, resolved, reopened meanwhile).
+            raise WorkflowError(
+                f"{locked.reference} was changed by someone else a moment ago. Reload it and try again."
+            )
+        if "team" in changed and not (roles.is_desk_agent(user) or roles.is_incident_manager(user)):
+            raise WorkflowError("To hand the incident to another team, use “Route to team”.")
+        for attname, value in edited.items():
+            setattr(locked, attname, value)
+        if "assignee" in changed and locked.assignee is not None and not roles.can_work_on(locked.assignee, locked):
+            raise WorkflowError(f"{locked.assignee} cannot work on incidents of {locked.team or 'this team'}.")
+        if "summary" in changed:
+            locked.summary = single_line(locked.summary)[:200]
+            if not locked.summary:
+                raise WorkflowError("Describe the problem in a few words: the summary cannot be empty.")
+        if "description" in changed:
+            locked.description = clean_text(locked.description)
+            if len(locked.description) > TEXT_LIMIT:
+                raise WorkflowError(f"The description is too long: at most {TEXT_LIMIT:,} characters. "
+                                    "Attach a long log as a file instead.")
+        if changed & {"impact", "urgency", "category"}:
+            locked.apply_classification()
+        _save(locked, user=user, reason="Edited " + ", ".join(sorted(changed)) if changed else "Edited")
         if changed & {"impact", "urgency", "category", "team", "service"}:
-            record_event(incident, kind=EventKind.CLASSIFICATION, actor=user, notify=False,
-                         message=f"P{incident.priority}, {incident.category or 'no category'}, "
-                                 f"{incident.team or 'no team'}")
+            record_event(locked, kind=EventKind.CLASSIFICATION, actor=user, notify=False,
+                         message=f"P{locked.priority}, {locked.category or 'no category'}, "
+                                 f"{locked.team or 'no team'}")
         if "assignee" in changed:
-            record_event(incident, kind=EventKind.ASSIGNMENT, actor=user,
-                         message=f"Assigned to {incident.assignee}" if incident.assignee else "Unassigned")
-    return incident
+            record_event(locked, kind=EventKind.ASSIGNMENT, actor=user,
+                         message=f"Assigned to {locked.assignee}" if locked.assignee else "Unassigned")
+    return locked
 
 
 def incident_assign(*, incident: Incident | int, user, assignee) -> Incident:
