@@ -9,6 +9,7 @@ nothing.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "django_fsm",
     "simple_history",
     "django_celery_beat",
+    "axes",
     "itsm",
     "core",
     "knowledge_base",
@@ -93,7 +95,26 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: it answers a locked-out login with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# --- Sign-in ------------------------------------------------------------------------------------
+# django-axes: repeated failed sign-ins lock that user name from that address for a while, on the
+# portal's login and the admin's alike; every attempt, failed or not, is in the admin (Axes).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("ITSM_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ITSM_LOGIN_LOCKOUT_MINUTES", 15))
+# By user name and address together: a mistyped password elsewhere does not lock a colleague out,
+# and one address cannot lock out every account by guessing.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "itsm.urls"
 WSGI_APPLICATION = "itsm.wsgi.application"
