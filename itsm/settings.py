@@ -288,6 +288,8 @@ ITSM_AUTO_CLOSE_BUSINESS_DAYS = env_int("ITSM_AUTO_CLOSE_BUSINESS_DAYS", 3)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", ITSM_PRODUCTION)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", ITSM_PRODUCTION)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", ITSM_PRODUCTION)
+# The container's health check asks over plain HTTP from inside: not redirected.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if ITSM_PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = ITSM_PRODUCTION
 SECURE_HSTS_PRELOAD = ITSM_PRODUCTION
@@ -325,10 +327,38 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
 }
 
+LOG_FORMAT = env("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f'LOG_FORMAT must be "text" or "json", not {LOG_FORMAT!r}.')
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "core.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        # Django's own default gives `django` a console handler of its own under DEBUG, on top of
+        # the root's: every line printed twice under `make run`. One handler, the root's.
+        "django": {"handlers": [], "propagate": True, "level": env("LOG_LEVEL", "INFO")},
+        "django.server": {"handlers": ["console"], "propagate": False, "level": "INFO"},
+        "django.db.backends": {"level": "INFO"},
+    },
 }
+
+# --- Error tracking (optional) ------------------------------------------------------------------
+# With SENTRY_DSN set, errors of the web and worker processes go to Sentry (or a compatible
+# service). Setting it up sends nothing: events leave when an error happens.
+SENTRY_DSN = env("SENTRY_DSN")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN, integrations=[DjangoIntegration(), CeleryIntegration()],
+        environment=env("SENTRY_ENVIRONMENT", "production" if ITSM_PRODUCTION else "development"),
+        send_default_pii=False, traces_sample_rate=0.0,
+    )
