@@ -58,7 +58,8 @@ class Team(models.Model):
     tier = models.PositiveSmallIntegerField(default=2, choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")])
     email = models.EmailField(blank=True, help_text="Where team notifications go.")
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
-    history = HistoricalRecords()
+    # Membership is access (a Security member sees confidential incidents): who changed it is history.
+    history = HistoricalRecords(m2m_fields=[members])
 
     class Meta:
         ordering = ["tier", "name"]
