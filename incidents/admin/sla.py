@@ -36,7 +36,8 @@ from ..models import (
 from ..sla import clock
 from ..workflow import OPEN_STATES, State
 
-COLOURS = {"overdue": "#b00020", "at_risk": "#b35c00", "on_track": "#1b6e20", "paused": "#5f6368"}
+# Shown as classes (sla-overdue, ...) coloured by itsm/static/itsm/admin.css.
+SLA_STATUSES = ("overdue", "at_risk", "on_track", "paused")
 
 
 def _duration(delta: timedelta) -> str:
@@ -74,8 +75,8 @@ def sla_time_left(incident: Incident) -> str:
     status, text = sla_status(incident)
     if not status:
         return "–"
-    return format_html('<span class="sla sla-{}" style="color:{};font-weight:600" title="{}">{}</span>',
-                       status, COLOURS[status], f"Respond by {_when(incident.respond_by)}; "
+    return format_html('<span class="sla sla-{}" title="{}">{}</span>',
+                       status, f"Respond by {_when(incident.respond_by)}; "
                        f"resolve by {_when(incident.resolve_by)}", text)
 
 
@@ -118,7 +119,7 @@ def sla_clock(incident: Incident) -> str:
         return "–"
     status, text = sla_status(incident)
     rows = [
-        ("Status", format_html('<span style="color:{};font-weight:600">{}</span>', COLOURS.get(status, "inherit"),
+        ("Status", format_html('<span class="sla sla-{}">{}</span>', status or "none",
                                text or incident.get_state_display())),
         ("Response", _target_row(incident.respond_by, incident.responded_at, incident.response_breached,
                                  incident.response_target, incident)),

@@ -1,6 +1,7 @@
 """A review exports as Markdown and as a print page, with its root cause and action items, safely."""
 
 import datetime
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -70,7 +71,10 @@ def test_print_page_has_its_own_print_css_and_escapes_html(client, review, manag
     response = client.get(print_url(review))
     assert response.status_code == 200
     page = response.content.decode()
-    assert "@media print" in page and "@page" in page
+    # Its own print stylesheet, a file (the Content-Security-Policy allows no inline styles).
+    assert 'href="/static/reviews/review_print.css"' in page and "<style" not in page
+    css = (Path(__file__).resolve().parents[1] / "static" / "reviews" / "review_print.css").read_text()
+    assert "@media print" in css and "@page" in css
     assert "An expired certificate on the concentrator." in page
     assert "Alert 30 days before a certificate expires" in page and "Write the runbook" in page
     assert "<script>alert" not in page and "&lt;script&gt;" in page

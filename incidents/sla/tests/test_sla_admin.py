@@ -43,12 +43,12 @@ def test_time_left_is_green_then_amber_in_the_last_quarter_then_red_when_overdue
 ):
     incident = open_incident(1, reporter=reporter, category=network_category)
     assert admin_sla.sla_status(incident) == ("on_track", "Response in 15m")
-    assert "#1b6e20" in admin_sla.sla_time_left(incident)
+    assert "sla-on_track" in admin_sla.sla_time_left(incident)
     traveller.shift(timedelta(minutes=12))
     assert admin_sla.sla_status(incident) == ("at_risk", "Response in 3m")
     traveller.shift(timedelta(minutes=5))
     assert admin_sla.sla_status(incident) == ("overdue", "Response overdue by 2m")
-    assert "#b00020" in admin_sla.sla_time_left(incident)
+    assert "sla-overdue" in admin_sla.sla_time_left(incident)
 
 
 def test_on_hold_shows_the_clock_paused(traveller, reporter, resolver, network_category):
