@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from django.db import models, transaction
@@ -101,8 +102,10 @@ class Transitions(Generic[M]):
         """What the transition owes, in its transaction (a timeline event, a signal)."""
 
     # --- reading the machine ----------------------------------------------------------------------
+    @cached_property
     def _declared(self) -> dict[str, Any]:
-        """One django-fsm transition per name, in the order the model declares them."""
+        """One django-fsm transition per name, in the order the model declares them. A model's
+        transitions are fixed once its class exists: worked out once per runner, not per call."""
         order: dict[str, int] = {}
         for klass in reversed(self.model.__mro__):
             for attr_name, attr in vars(klass).items():
@@ -114,10 +117,10 @@ class Transitions(Generic[M]):
         return dict(sorted(found.items(), key=lambda item: order.get(item[0], len(order))))
 
     def names(self) -> list[str]:
-        return list(self._declared())
+        return list(self._declared)
 
     def label(self, name: str) -> str:
-        t = self._declared().get(name)
+        t = self._declared.get(name)
         return (t.custom or {}).get("label", name.replace("_", " ").capitalize()) if t else name
 
     def info(self, t) -> TransitionInfo:
@@ -135,7 +138,7 @@ class Transitions(Generic[M]):
         """
         state = getattr(obj, self.field_name)
         result = []
-        for name in self._declared():
+        for name in self._declared:
             t = getattr(self.model, name)._django_fsm.get_transition(state)
             if t is None or not t.has_perm(obj, user):
                 continue
@@ -170,7 +173,7 @@ class Transitions(Generic[M]):
         `target` is an instance (as the person saw it: a copy whose state has moved on since is
         refused) or a primary key. Raises `WorkflowError` with the sentence to show.
         """
-        declared = self._declared()
+        declared = self._declared
         if name not in declared:
             raise WorkflowError(f"“{name}” is not a transition of {self.model._meta.verbose_name_plural}.")
         unknown = set(inputs) - set(self.inputs_of(name))
