@@ -42,6 +42,53 @@ def redis_url():
     return url
 
 
+class OwnRedis:
+    """A redis-server of the test's own, on a free port, that the test may stop and start again
+    (an outage) without touching the shared one. It keeps nothing on disk: a restart loses every
+    queued message, as a crashed Redis without persistence does."""
+
+    def __init__(self, folder) -> None:
+        self.folder = folder
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self) -> None:
+        import subprocess
+        import time
+
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.folder)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 10
+        while not port_open(self.url, self.port):
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError(f"redis-server did not start on port {self.port}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    import shutil
+
+    need(shutil.which("redis-server") is not None, "needs redis-server on PATH (apt-get install redis-server)")
+    folder = tmp_path / "own-redis"
+    folder.mkdir()
+    redis = OwnRedis(folder)
+    redis.start()
+    yield redis
+    redis.stop()
+
+
 @pytest.fixture
 def chromium_path():
     path = os.environ.get("CHROMIUM", "/usr/bin/chromium")

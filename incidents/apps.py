@@ -12,6 +12,18 @@ class IncidentsConfig(AppConfig):
 
         post_migrate.connect(ensure_sla_defaults, sender=self, dispatch_uid="incidents-sla-defaults")
         _watch_sla_configuration()
+        _relay_owed_messages()
+
+
+def _relay_owed_messages() -> None:
+    """What incidents owes and the outbox relay must not lose (`core.outbox`)."""
+    from core.outbox import register_relay
+
+    from . import notifications
+    from .oncall import paging
+
+    register_relay("incident e-mails", notifications.stale)
+    register_relay("pages", paging.stale)
 
 
 def _watch_sla_configuration() -> None:

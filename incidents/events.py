@@ -4,8 +4,8 @@ Every part of the product that puts something on the timeline calls `record` (on
 services' way) or `record_rows` (thousands of plain rows, the SLA sweep's way). Both write in the
 caller's transaction and, after it commits, send `signals.event_recorded` once for every event, so
 that whoever listens (webhooks, communications) hears about all of them the same way, and about
-none that was rolled back. `notify=True` also asks, after commit, for the e-mails the event owes
-(`notifications.notify_event`).
+none that was rolled back. `notify=True` also writes, in the same transaction, a row for every
+e-mail the event owes (`notifications.owe`), and queues their sending after commit.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from typing import Any
 
 from django.db import transaction
 
-from core import bulk
+from core import bulk, outbox
 
+from . import notifications
 from .models import IncidentEvent
-from .notifications import notify_event
 from .signals import event_recorded
 
 logger = logging.getLogger(__name__)
@@ -39,14 +39,10 @@ def _announce(rows: Sequence[tuple[int, int, str]]) -> None:
 def record(incident, *, kind: str, actor=None, notify: bool = True, **fields: Any) -> IncidentEvent:
     """Put one event on the incident's timeline (in the caller's transaction)."""
     event = IncidentEvent.objects.create(incident=incident, kind=kind, actor=actor, **fields)
+    if notify and notifications.owe(event):
+        outbox.enqueue_on_commit(notifications.notify_event, event.pk)
     row = (event.pk, event.incident_id, kind)
-
-    def after_commit() -> None:
-        if notify:
-            notify_event.delay(row[0])
-        _announce([row])
-
-    transaction.on_commit(after_commit)
+    transaction.on_commit(lambda: _announce([row]))
     return event
 
 

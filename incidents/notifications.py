@@ -1,9 +1,11 @@
 """The e-mails an incident owes: who hears about an event and what they are told, and the SLA
 notices a sweep fired. Sending happens in the tasks at the bottom, after commit.
 
-A `Notification` row is written under a unique constraint before each send, and marked sent in the
-transaction that sends (`core.outbox`), so a task that runs twice (a retry, a duplicate delivery)
-or two workers at once send each message once.
+A `Notification` row is written for each e-mail in the transaction that records the event (`owe`,
+called by `events.record`; the sweep and the paging chain write their notices' rows themselves),
+and marked sent in the transaction that sends (`core.outbox`). So a message is owed even if its
+task was never queued (the relay, `stale`, queues it again), and a task that runs twice (a retry,
+a duplicate delivery) or two workers at once send each message once.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from core.retry import MAIL_TASK
 from core.text import single_line
 
 from .models import EventKind, IncidentEvent, Notification
+
+# Events whose e-mails are SLA notices (`deliver_notices`), not replies to people (`deliver`).
+NOTICE_KINDS = frozenset({EventKind.SLA_WARNING, EventKind.SLA_BREACH, EventKind.ESCALATION})
 
 logger = logging.getLogger(__name__)
 
@@ -67,18 +72,28 @@ def _subject(event: IncidentEvent) -> str:
     return single_line(f"[{incident.reference}] {what}: {incident.summary}")[:200]
 
 
+def owe(event: IncidentEvent) -> int:
+    """Write a row for every e-mail this event owes (in the caller's transaction). Returns how many."""
+    addresses = recipients(event)
+    Notification.objects.bulk_create(
+        [Notification(event=event, channel="email", recipient=address) for address in addresses],
+        ignore_conflicts=True,
+    )
+    return len(addresses)
+
+
 def deliver(event_id: int) -> int:
-    """Send what is owed for one event. Returns how many messages were sent by this call."""
+    """Send the e-mails owed for one event. Returns how many messages were sent by this call."""
+    addresses = list(Notification.objects.filter(event_id=event_id, channel="email", sent_at__isnull=True)
+                     .order_by("pk").values_list("recipient", flat=True))
+    if not addresses:
+        return 0
     event = (
         IncidentEvent.objects.select_related("incident__reporter", "incident__assignee", "actor", "comment")
-        .filter(pk=event_id)
-        .first()
+        .get(pk=event_id)
     )
-    if event is None:
-        return 0
     sent = 0
-    for address in recipients(event):
-        outbox.owe(Notification, event=event, channel="email", recipient=address)
+    for address in addresses:
 
         def send(notes: list[Notification], address: str = address) -> list[Notification]:
             body = render_to_string(
@@ -124,6 +139,22 @@ def deliver_notices(event_ids: Iterable[int]) -> int:
                 .order_by("event__created_at", "event_id"))
         sent += bool(outbox.send_owed(owed, send))
     return sent
+
+
+def stale(written_before, written_after, limit: int):
+    """The relay's finder (`core.outbox.register_relay`): the task for every event with e-mails
+    still unsent that were owed in the window (SLA notices together, as one sweep sends them)."""
+    rows = (Notification.objects.filter(sent_at__isnull=True, error="", created_at__lt=written_before,
+                                        created_at__gte=written_after)
+            .order_by("event_id").values_list("event_id", "event__kind").distinct()[:limit])
+    notices = []
+    for event_id, kind in rows:
+        if kind in NOTICE_KINDS:
+            notices.append(event_id)
+        else:
+            yield notify_event, (event_id,)
+    if notices:
+        yield deliver_sla_notices, (notices,)
 
 
 # --- the tasks that send (names pinned: they were registered under incidents.tasks) --------------

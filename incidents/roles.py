@@ -42,7 +42,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     RESOLVER: _WORK,
     INCIDENT_MANAGER: [*_WORK, "add_incident", "triage_incident", "add_team", "change_team",
                        "add_category", "change_category", "add_service", "change_service",
-                       "view_priorityrule", "change_priorityrule"],
+                       "view_priorityrule", "change_priorityrule", "view_notification"],
 }
 
 

@@ -16,6 +16,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from environs import Env
+from marshmallow.validate import Range
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -38,8 +39,11 @@ def env_bool(name: str, default: bool = False) -> bool:
     return _env.bool(name) if _given(name) else default
 
 
-def env_int(name: str, default: int) -> int:
-    return _env.int(name) if _given(name) else default
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    """An integer; with `minimum`, a smaller value stops the start-up with an error that names it."""
+    if not _given(name):
+        return default
+    return _env.int(name, validate=Range(min=minimum) if minimum is not None else None)
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -84,6 +88,7 @@ INSTALLED_APPS = [
     "knowledge_base",
     "incidents",
     "reviews",
+    "compliance",
 ]
 
 MIDDLEWARE = [
@@ -214,9 +219,15 @@ def filesystem_broker_options(folder: Path) -> dict:
     }
 
 
+REDIS_VISIBILITY_TIMEOUT = 900
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # How long a task taken by a worker that then died (killed, out of memory) waits before Redis
+    # hands it to another. It must outlast the longest wait a task is queued with (a retry's
+    # countdown, up to 600 s for mail) plus its time limit, or Redis would hand out tasks that are
+    # only waiting; itsm/tests/test_outbox.py checks every registered task against it. Messages do
+    # not wait for it: the outbox relay queues their rows again after a minute.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": REDIS_VISIBILITY_TIMEOUT}
 else:
     # A broker that needs no server: queues are files under var/. Good for one machine; a hard
     # killed worker loses its in-flight task here, which is why production uses Redis.
@@ -229,6 +240,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
+# The outbox relay (core.outbox): a message still unsent this long after its row was written lost
+# its task and is queued again; one still unsent after ITSM_OUTBOX_GIVE_UP_HOURS is left to a person
+# (it stays listed as unsent in the admin).
+ITSM_OUTBOX_RELAY_AFTER_SECONDS = env_int("ITSM_OUTBOX_RELAY_AFTER_SECONDS", 60, minimum=10)
+ITSM_OUTBOX_GIVE_UP_HOURS = env_int("ITSM_OUTBOX_GIVE_UP_HOURS", 24, minimum=1)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = env("TIME_ZONE", "UTC")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -237,6 +253,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {
     # The SLA clock: escalations, breaches, auto-close and unacknowledged pages, every minute.
     "sla-sweep": {"task": "incidents.tasks.sla_sweep", "schedule": 60.0, "options": {"expires": 55}},
+    # Owed messages whose task was lost (broker down, worker killed): queued again (core.outbox).
+    "outbox-relay": {"task": "core.tasks.relay_outbox", "schedule": 60.0, "options": {"expires": 55}},
     # Overdue action items, hourly during the working day: the sweep is idempotent (one reminder
     # per item per day), so the first run of the day sends and the others catch up on a missed run.
     "reviews.remind-overdue-action-items": {

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import transaction
 
+from core import outbox
 from core.retry import DATABASE_TASK
+from incidents.models import Incident
 
 from . import services
 
@@ -21,8 +22,18 @@ def on_incident_transitioned(sender, incident, event, user, **kwargs) -> None:
     incident asks again and still ends up with one review."""
     if event.transition not in ASKING_TRANSITIONS:
         return
-    incident_id = incident.pk
-    transaction.on_commit(lambda: create_required_review_task.delay(incident_id))
+    outbox.enqueue_on_commit(create_required_review_task, incident.pk)
+
+
+def stale(written_before, written_after, limit: int):
+    """The relay's finder (`core.outbox.register_relay`): incidents resolved in the window at a
+    priority that requires a review, still without one (the task queued on resolve was lost).
+    Recurring incidents are not found here; closing asks for their review again."""
+    incidents = (Incident.objects.filter(resolved_at__lt=written_before, resolved_at__gte=written_after,
+                                         priority__in=services.REVIEW_PRIORITIES, review__isnull=True)
+                 .order_by("pk").values_list("pk", flat=True)[:limit])
+    for incident_id in incidents:
+        yield create_required_review_task, (incident_id,)
 
 
 # The task it enqueues (name pinned: it was registered under reviews.tasks).

@@ -2,8 +2,8 @@
 
 The beat task may run any number of times a day, on several workers: a `Reminder` row is written
 under its unique constraints before the mail goes out, and claimed with a row lock while sending
-(`core.outbox`), so each item gets one reminder per day and one escalation ever. A send that failed leaves the row
-unsent, and the next run that day tries again.
+(`core.outbox`), so each item gets one reminder per day and one escalation ever. A send that failed
+leaves the row unsent: the outbox relay queues `send_reminder_task` for it a minute later.
 """
 
 from __future__ import annotations
@@ -12,12 +12,14 @@ import logging
 import smtplib
 from datetime import date
 
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core import outbox
+from core.retry import MAIL_TASK
 from core.text import single_line
 
 from .models import ActionItem, Reminder, ReminderKind
@@ -109,3 +111,27 @@ def send_overdue_reminders(today: date | None = None) -> int:
         for item in batch:
             sent += _remind(item, today, escalate_from)
     return sent
+
+
+def send_reminder(reminder_id: int) -> int:
+    """Send one owed reminder (the relay's way, for a row whose send failed or was cut short)."""
+    reminder = (Reminder.objects.select_related("action_item__owner", "action_item__review__incident")
+                .filter(pk=reminder_id, sent_at__isnull=True, error="").first())
+    if reminder is None:
+        return 0
+    return int(_send(reminder.action_item, reminder.kind, reminder.day, timezone.localdate()))
+
+
+def stale(written_before, written_after, limit: int):
+    """The relay's finder (`core.outbox.register_relay`): reminders owed in the window, still unsent."""
+    rows = (Reminder.objects.filter(sent_at__isnull=True, error="", created_at__lt=written_before,
+                                    created_at__gte=written_after)
+            .order_by("pk").values_list("pk", flat=True)[:limit])
+    for reminder_id in rows:
+        yield send_reminder_task, (reminder_id,)
+
+
+# The task the relay queues (name pinned under reviews.tasks, like the others of the app).
+@shared_task(name="reviews.tasks.send_reminder", **MAIL_TASK)
+def send_reminder_task(reminder_id: int) -> int:
+    return send_reminder(reminder_id)

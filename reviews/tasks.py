@@ -9,8 +9,9 @@ from core.retry import DATABASE_TASK
 
 from . import reminders
 from .receivers import create_required_review_task
+from .reminders import send_reminder_task
 
-__all__ = ["create_required_review_task", "remind_overdue_action_items"]
+__all__ = ["create_required_review_task", "remind_overdue_action_items", "send_reminder_task"]
 
 
 @shared_task(name="reviews.tasks.remind_overdue_action_items",

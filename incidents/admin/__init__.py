@@ -4,7 +4,7 @@ admin site."""
 
 from django.contrib import admin
 
-from . import config, incident, oncall, sla  # noqa: F401  (registration happens on import)
+from . import config, incident, messages, oncall, sla  # noqa: F401  (registration happens on import)
 
 admin.site.site_header = "Service Desk"
 admin.site.site_title = "Service Desk"

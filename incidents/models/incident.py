@@ -386,19 +386,27 @@ class IncidentEvent(models.Model):
 
 
 class Notification(models.Model):
-    """A message owed to someone about an event. The row exists before the send, under a unique
-    constraint, so a retried or duplicated task never sends twice."""
+    """A message owed to someone about an event. The row is written in the transaction that
+    records the event, under a unique constraint, so that a message is owed even when no task
+    could be queued (the outbox relay queues it later), and a retried or duplicated task never
+    sends twice."""
 
     # No index of its own: the unique (event, channel, recipient) index starts with it.
     event = models.ForeignKey(IncidentEvent, on_delete=models.CASCADE, related_name="notifications", db_index=False)
     channel = models.CharField(max_length=20, default="email")
     recipient = models.CharField(max_length=254)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["event", "channel", "recipient"], name="notification_once"),
+        ]
+        indexes = [
+            # The outbox relay's question, every minute: what is owed and still unsent? Only the
+            # unsent rows are in it, so it stays small however many messages were ever sent.
+            models.Index(fields=["created_at"], condition=Q(sent_at__isnull=True), name="notification_unsent"),
         ]
 
     def __str__(self) -> str:

@@ -10,6 +10,8 @@ from typing import Protocol
 
 from django.db import transaction
 
+from core import outbox
+
 from .. import events
 from ..models import EventKind, Incident, Notification, Page, Rotation
 from ..notifications import deliver_sla_notices
@@ -43,8 +45,7 @@ def page_person(incident: Incident, escalation_id: int, *, step: int, user, rota
         incident=incident, escalation_id=escalation_id, step=step, user=user, created_at=now,
         escalate_at=now + timedelta(minutes=ack_minutes), event_id=event_id,
     )
-    page_id = page.pk
-    transaction.on_commit(lambda: send_page_task.delay(page_id))
+    outbox.enqueue_on_commit(send_page_task, page.pk)
     return page
 
 
@@ -90,5 +91,5 @@ def pass_on(page: Page, ctx: Lookups) -> Page | None:
     Notification.objects.bulk_create(
         [Notification(event=event, channel="email", recipient=a) for a in emails], ignore_conflicts=True,
     )
-    transaction.on_commit(lambda: deliver_sla_notices.delay([event.pk]))
+    outbox.enqueue_on_commit(deliver_sla_notices, [event.pk])
     return None

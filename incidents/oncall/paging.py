@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -152,6 +152,19 @@ def send_page(page_id: int) -> dict[str, bool]:
         Page.objects.filter(pk=page_id).update(last_error=str(error)[:1000])
         raise
     return sent
+
+
+def stale(written_before, written_after, limit: int):
+    """The relay's finder (`core.outbox.register_relay`): pages not acknowledged whose e-mail (to a
+    person with an address) or webhook is still unsent, written in the window."""
+    owed = Q(email_sent_at__isnull=True) & ~Q(user__email="")
+    if getattr(settings, "ITSM_PAGING_WEBHOOK_URL", ""):
+        owed |= Q(webhook_sent_at__isnull=True)
+    pages = (Page.objects.filter(owed, acknowledged_at__isnull=True, created_at__lt=written_before,
+                                 created_at__gte=written_after)
+             .order_by("pk").values_list("pk", flat=True)[:limit])
+    for page_id in pages:
+        yield send_page_task, (page_id,)
 
 
 # --- the task that sends (name pinned: it was registered under incidents.tasks) ------------------

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from core import bulk
+from core import bulk, outbox
 
 from .. import events
 from ..models import Escalation, Incident, Notification
@@ -132,7 +132,7 @@ def process(batch: list[Incident], ctx: Context, result: SweepResult, fired: dic
 
     notice_ids = sorted({f.event_id for f in fires if f.recipients})
     if notice_ids:
-        transaction.on_commit(lambda: deliver_sla_notices.delay(notice_ids))
+        outbox.enqueue_on_commit(deliver_sla_notices, notice_ids)
 
     told: list[Fire] = []
     with clock.using(ctx.config):

@@ -15,11 +15,17 @@ def test_reporter_is_emailed_when_the_incident_is_opened(reporter, network_categ
     assert incident.reference in mailoutbox[0].subject
 
 
-def test_nothing_is_sent_before_commit(reporter, network_category, mailoutbox,
-                                       django_capture_on_commit_callbacks):
+def test_the_acknowledgement_is_owed_in_the_transaction_and_sent_only_after_commit(
+    reporter, network_category, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        make_incident(reporter=reporter, category=network_category)
-    assert mailoutbox == [] and len(callbacks) == 1
+        incident = make_incident(reporter=reporter, category=network_category)
+    owed = Notification.objects.filter(event__incident=incident, recipient=reporter.email)
+    assert mailoutbox == [] and list(owed.values_list("sent_at", flat=True)) == [None]
+    for callback in callbacks:
+        callback()
+    assert [m.to for m in mailoutbox] == [[reporter.email]]
+    assert owed.get().sent_at is not None
 
 
 def test_public_reply_and_resolution_are_emailed_but_work_notes_are_not(

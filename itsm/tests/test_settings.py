@@ -88,6 +88,8 @@ def test_production_refuses_to_start_without_a_secret_key_of_its_own(tmp_path, d
 @pytest.mark.parametrize(("name", "value"), [
     ("ITSM_PRODUCTION", "ture"), ("DEBUG", "maybe"), ("EMAIL_PORT", "abc"), ("DB_CONN_MAX_AGE", "1m"),
     ("SESSION_COOKIE_SECURE", "yes please"), ("ITSM_MAX_UPLOAD_BYTES", "10MB"),
+    # A relay that re-queued every few seconds would flood the queue while a worker is merely busy.
+    ("ITSM_OUTBOX_RELAY_AFTER_SECONDS", "5"), ("ITSM_OUTBOX_GIVE_UP_HOURS", "0"),
 ])
 def test_a_value_that_cannot_be_read_stops_the_start_and_names_the_variable(tmp_path, name, value):
     """ITSM_PRODUCTION=ture used to be silently false: the public key, no HTTPS, no HSTS."""

@@ -57,20 +57,22 @@ def test_worker_on_redis_sends_the_reporters_acknowledgement_after_the_web_commi
 CREATE_INCIDENT = """
 import json, django
 django.setup()
+from datetime import timedelta
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from incidents import services
-from incidents.models import EventKind
+from incidents.models import EventKind, Notification
 
 reporter = get_user_model().objects.create_user("oscar", "oscar@example.com")
 # Queues its acknowledgement on commit, like the portal does.
 incident = services.incident_create(reporter=reporter, summary="Printer on floor 3 jams")
-# An event nobody queued: only beat's periodic task will get it delivered.
+# An e-mail owed two minutes ago whose task was lost: only beat's relay gets it delivered.
 event = services.record_event(incident, kind=EventKind.CREATED, actor=reporter, notify=False, public=True,
-                              message="Delivered by a periodic task")
+                              message="Delivered by the relay")
+Notification.objects.create(event=event, recipient="oscar@example.com", created_at=timezone.now() - timedelta(minutes=2))
 every_second, _ = IntervalSchedule.objects.get_or_create(every=1, period=IntervalSchedule.SECONDS)
-PeriodicTask.objects.create(name="deliver event", task="incidents.tasks.notify_event", interval=every_second,
-                            args=json.dumps([event.pk]))
+PeriodicTask.objects.create(name="relay every second", task="core.tasks.relay_outbox", interval=every_second)
 print(json.dumps({"incident": incident.pk, "beat_event": event.pk}))
 """
 
@@ -104,7 +106,7 @@ def test_embedded_broker_carries_tasks_from_the_web_and_from_beat_to_the_worker(
             wait_for(lambda: sent_for("e.incident_id", ids["incident"]) or worker.poll() is not None, 40,
                      "the worker did not deliver the task queued by the web process", worker_log)
             wait_for(lambda: sent_for("e.id", ids["beat_event"]) or beat.poll() is not None, 40,
-                     "beat's periodic task did not reach the worker", beat_log)
+                     "beat's relay did not get the lost e-mail to the worker", beat_log)
             assert worker.poll() is None, worker_log.read_text()
             assert beat.poll() is None, beat_log.read_text()
     assert "beat: Starting..." in beat_log.read_text()

@@ -6,10 +6,15 @@ each of them starts, watches and stops a worker the same way.
 
 from __future__ import annotations
 
+import email
+import email.message
+import email.policy
 import os
 import signal
+import socketserver
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -112,3 +117,83 @@ def routed_to(queue: str, *patterns: str) -> Iterator[None]:
         yield
     finally:
         app.conf.update(task_routes=previous)
+
+
+@contextmanager
+def publishing_to(broker_url: str) -> Iterator[None]:
+    """This test process queues its tasks on `broker_url` (a Redis of the test's own), with fresh
+    connections; the previous broker and pools come back afterwards."""
+    saved = app.conf.broker_url, app._pool, app.amqp._producer_pool
+    app.conf.update(broker_url=broker_url)
+    app._pool, app.amqp._producer_pool = None, None
+    try:
+        yield
+    finally:
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app.conf.update(broker_url=saved[0])
+        app._pool, app.amqp._producer_pool = saved[1], saved[2]
+
+
+class MailSink:
+    """The mail server at the far end: a small SMTP server on a free port that keeps every message
+    it accepted. `hold()` makes it stop answering at the next DATA command (a send in progress that
+    a test can kill), until `release()`."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.Message] = []
+        self.holding = threading.Event()  # set while a client waits at DATA
+        self._hold = False
+        self._release = threading.Event()
+        sink = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def reply(self, line: str) -> None:
+                self.wfile.write(f"{line}\r\n".encode())
+
+            def handle(self) -> None:
+                self.reply("220 sink ESMTP")
+                while line := self.rfile.readline():
+                    command = line.decode(errors="replace").strip().upper()
+                    if command.startswith(("EHLO", "HELO")):
+                        self.reply("250 sink")
+                    elif command.startswith("DATA"):
+                        if sink._hold:
+                            sink.holding.set()
+                            sink._release.wait(120)
+                            return  # the client is gone (killed) or the test is over: nothing accepted
+                        self.reply("354 end with <CRLF>.<CRLF>")
+                        body = b"".join(iter(lambda: self.rfile.readline(), b".\r\n"))
+                        sink.messages.append(email.message_from_bytes(body.replace(b"\r\n..", b"\r\n."),
+                                                                      policy=email.policy.default))
+                        self.reply("250 accepted")
+                    elif command.startswith("QUIT"):
+                        self.reply("221 bye")
+                        return
+                    else:  # MAIL, RCPT, RSET, NOOP
+                        self.reply("250 ok")
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def to(self, address: str) -> list[email.message.Message]:
+        return [m for m in self.messages if address in m.get("To", "")]
+
+    def hold(self) -> None:
+        self._hold, self._release = True, threading.Event()
+
+    def release(self) -> None:
+        self._hold = False
+        self._release.set()
+
+    def env(self) -> dict[str, str]:
+        """The settings that point a worker at this server."""
+        return {"EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "EMAIL_HOST": "127.0.0.1",
+                "EMAIL_PORT": str(self.port)}
+
+    def close(self) -> None:
+        self.release()
+        self.server.shutdown()
+        self.server.server_close()
