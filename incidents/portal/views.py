@@ -7,6 +7,7 @@ the admin, and here they are reporters like everyone else. Every write goes thro
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 from django.contrib import messages
@@ -15,10 +16,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
 from .. import selectors, services, uploads
-from ..models import Channel, Incident
+from ..models import Category, Channel, Incident, Service
 from ..workflow import DONE_STATES, State
 from .deflection import portal_suggestions, report_text
 from .forms import CommentForm, ReporterActionForm, ReportForm
@@ -110,10 +113,30 @@ def report(request: HttpRequest) -> HttpResponse:
                     )
                 return redirect("portal:incident_detail", reference=incident.reference)
         status = 400
+        context = {"form": form}
     else:
         form = ReportForm(initial={"submission": uuid.uuid4()})
         status = 200
-    return render(request, "portal/report.html", {"form": form}, status=status)
+        context = {"form": form, "pristine_fields": pristine_fields(form)}
+    return render(request, "portal/report.html", context, status=status)
+
+
+_pristine = threading.local()
+
+
+def pristine_fields(form: ReportForm) -> SafeString:
+    """The fields of a report form nobody has filled in yet, rendered once per set of categories
+    and services and kept for the process: the same HTML every time (the CSRF token and the
+    one-time submission key are outside it), and rendering 30 choices through the widget templates
+    cost most of the form's GET. The choices are read on every GET (two small queries), so a new
+    category shows at once, in every process."""
+    choices = (tuple(Category.objects.order_by("name", "pk").values_list("pk", "name")),
+               tuple(Service.objects.order_by("name", "pk").values_list("pk", "name")))
+    cached = getattr(_pristine, "entry", None)
+    if cached is None or cached[0] != choices:
+        cached = (choices, render_to_string("portal/includes/report_fields.html", {"form": form}))
+        _pristine.entry = cached
+    return SafeString(cached[1])
 
 
 @login_required

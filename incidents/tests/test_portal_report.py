@@ -178,3 +178,39 @@ def test_report_page_needs_a_signed_in_user(client):
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("login") + "?next=/portal/report/")
+
+
+# --- the form's GET renders its fields once per set of choices -----------------------------------
+def test_a_new_category_or_service_shows_on_the_report_form_at_once(signed_in, network_category):
+    first = signed_in.get(reverse("portal:report")).content.decode()
+    assert "Network" in first and "Payroll" not in first
+    ServiceFactory(name="Payroll")
+    network_category.name = "Network and Wi-Fi"
+    network_category.save()
+    again = signed_in.get(reverse("portal:report")).content.decode()
+    assert "Payroll" in again and "Network and Wi-Fi" in again
+
+
+def test_the_kept_fields_are_the_fields_a_fresh_render_gives(signed_in, network_category):
+    from django.template.loader import render_to_string
+
+    from incidents.portal import views
+    from incidents.portal.forms import ReportForm
+
+    signed_in.get(reverse("portal:report"))
+    kept = views._pristine.entry[1]
+    assert kept == render_to_string("portal/includes/report_fields.html", {"form": ReportForm()})
+    page = signed_in.get(reverse("portal:report")).content.decode()
+    assert kept in page
+    # Each GET still has its own one-time submission key, outside the kept HTML.
+    keys = {re.search(r'name="submission" value="([^"]+)"', signed_in.get(reverse("portal:report")).content.decode())
+            .group(1) for _ in range(2)}
+    assert len(keys) == 2
+
+
+def test_a_form_sent_back_with_errors_keeps_what_was_typed(signed_in):
+    signed_in.get(reverse("portal:report"))  # the pristine fields are kept for the process
+    response = signed_in.post(reverse("portal:report"), report_data(summary="", description="Typed with care"))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Typed with care" in page and "Describe the problem in a few words." in page
