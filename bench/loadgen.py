@@ -2,9 +2,11 @@
 
 It runs in its own process (never in the server's) with one thread and one keep-alive connection
 per simulated user. Each user logs in through the real login form, reads the report form for its
-CSRF token and choices, then posts the form (multipart, as a browser does) to each phase's path in turn, every user at
-once, for a fixed time per phase. It prints one JSON line: per phase the requests, errors, elapsed
-time and latencies, and its own peak memory.
+CSRF token and choices, then submits to each phase's path in turn, every user at once, for a fixed
+time per phase. A phase given as `name=FORM>POST` submits as a browser does: it GETs the form page
+(its CSRF token and one-time submission key), then POSTs it (multipart); the time of a submission is
+both requests. A phase given as `name=POST` only posts. It prints one JSON line: per phase the
+submissions, errors, elapsed time, latencies (and the GETs' own), and its own peak memory.
 It imports nothing from Django, so it measures the server and not itself.
 """
 
@@ -24,6 +26,7 @@ from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+SUBMISSION = re.compile(r'name="submission" value="([^"]*)"|value="([^"]*)" name="submission"')
 SELECT = re.compile(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', re.DOTALL)
 OPTION = re.compile(r'<option value="([^"]+)"')
 RADIO = re.compile(r'<input[^>]*type="radio"[^>]*>')
@@ -114,8 +117,10 @@ class Phase:
 
     name: str
     path: str
+    form_path: str = ""
     deadline: float = 0.0
     latencies: list[float] = field(default_factory=list)
+    get_latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
@@ -131,14 +136,28 @@ def worker(args, index: int, username: str, gate: threading.Barrier, plan: list[
     for phase in plan:
         gate.wait()  # everyone starts the phase together
         while time.monotonic() < phase.deadline:
-            body, content_type = multipart(user_fields(choices, index + n, token.group(1)))
+            fields = user_fields(choices, index + n, token.group(1))
             began = time.perf_counter()
+            if phase.form_path:
+                status, _, page = session.request("GET", phase.form_path)
+                got = time.perf_counter()
+                fresh, key = TOKEN.search(page), SUBMISSION.search(page)
+                if status != 200 or not fresh:
+                    phase.errors.append(f"GET {status}: {page[:200]}")
+                    n += 1
+                    continue
+                fields["csrfmiddlewaretoken"] = fresh.group(1)
+                if key:
+                    fields["submission"] = key.group(1) or key.group(2)
+            body, content_type = multipart(fields)
             status, _, text = session.request("POST", phase.path, body, {
-                "Content-Type": content_type, "Referer": f"http://127.0.0.1{args.form_path}"})
+                "Content-Type": content_type, "Referer": f"http://127.0.0.1{phase.form_path or args.form_path}"})
             elapsed = (time.perf_counter() - began) * 1000
             # list.append is atomic under the GIL: the threads share the phase's lists.
             if status == 302:
                 phase.latencies.append(elapsed)
+                if phase.form_path:
+                    phase.get_latencies.append((got - began) * 1000)
             else:
                 phase.errors.append(f"{status}: {text[:200]}")
             n += 1
@@ -147,8 +166,12 @@ def worker(args, index: int, username: str, gate: threading.Barrier, plan: list[
 
 def run(args) -> dict:
     users = args.users.split(",")
-    targets = [tuple(item.split("=", 1)) for item in args.phase]
-    plan = [Phase(name, path) for _ in range(args.rounds) for name, path in targets]
+    targets = []
+    for item in args.phase:
+        name, paths = item.split("=", 1)
+        form_path, _, post_path = paths.rpartition(">")
+        targets.append((name, post_path, form_path))
+    plan = [Phase(name, path, form_path) for _ in range(args.rounds) for name, path, form_path in targets]
     gate = threading.Barrier(len(users) + 1)
     failures: list[BaseException] = []
 
@@ -173,6 +196,7 @@ def run(args) -> dict:
             results.setdefault(phase.name, []).append({
                 "requests": len(phase.latencies), "errors": len(phase.errors), "first_errors": phase.errors[:3],
                 "seconds": round(elapsed, 3), "latencies_ms": [round(x, 2) for x in phase.latencies],
+                "get_latencies_ms": [round(x, 2) for x in phase.get_latencies],
             })
     except threading.BrokenBarrierError:
         raise RuntimeError(f"a user failed: {failures[0]!r}" if failures else "a user failed") from None
@@ -185,8 +209,9 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", required=True, help="http://127.0.0.1:PORT")
     parser.add_argument("--form-path", default="/portal/report/", help="the page that holds the form")
-    parser.add_argument("--phase", action="append", required=True, metavar="NAME=PATH",
-                        help="a path to post the form to; phases run in turn, each for --duration")
+    parser.add_argument("--phase", action="append", required=True, metavar="NAME=[FORM>]POST",
+                        help="where to post the form (after GETting FORM, when given); phases run in turn, "
+                             "each for --duration")
     parser.add_argument("--rounds", type=int, default=1, help="how many times to run the phases in turn")
     parser.add_argument("--users", required=True, help="comma-separated usernames, one connection each")
     parser.add_argument("--password", required=True)

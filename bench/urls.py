@@ -1,12 +1,14 @@
-"""The project's URLs plus the ceiling of the portal benchmark, mounted only by `bench.settings`."""
+"""The project's URLs plus the ceilings of the portal benchmark, mounted only by `bench.settings`."""
 
 from django.urls import path
 
 from itsm.urls import urlpatterns as project_urlpatterns
 
-from .views import write_one_row
+from .views import bare_form, write_one_row, write_same_rows
 
 urlpatterns = [
+    path("bench/form/", bare_form, name="bench_form"),
     path("bench/write/", write_one_row, name="bench_write"),
+    path("bench/write-rows/", write_same_rows, name="bench_write_rows"),
     *project_urlpatterns,
 ]

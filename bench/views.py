@@ -1,7 +1,12 @@
-"""The bare write view: the cheapest authenticated, CSRF-checked POST that writes one row.
+"""The ceilings of the portal benchmark, mounted only by `bench.settings`.
 
-It is the ceiling the portal's report form is measured against: same middleware, same session,
-same form body, same database, but no form validation, no history, no timeline and no task.
+- `bare_form`: the cheapest logged-in page that carries a form (the CSRF token, a one-time key):
+  what the report form's GET is measured against.
+- `write_one_row`: the cheapest authenticated, CSRF-checked POST that writes one row.
+- `write_same_rows`: a POST that writes the rows a portal submission writes (the reference counter,
+  the incident, its history row, the timeline event and the outbox row of the acknowledgement) in
+  one transaction, with no form, classification, SLA clock or task: what the product's own work
+  is measured against. `?outbox=0` leaves the outbox row out, to show what the outbox costs.
 """
 
 from __future__ import annotations
@@ -9,12 +14,25 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.views.decorators.http import require_POST
+from django.template import engines
+from django.views.decorators.http import require_GET, require_POST
 
-from incidents.models import Sequence
+from incidents.models import Channel, EventKind, Incident, IncidentEvent, Notification, Sequence
 
 ROW_PREFIX = "bench-"
+_FORM = engines["django"].from_string(
+    "<!doctype html><title>Report</title><form method=post>{% csrf_token %}"
+    '<input type="hidden" name="submission" value="{{ key }}"><input name="summary"><textarea name="description">'
+    "</textarea><button>Send</button></form>"
+)
+
+
+@login_required
+@require_GET
+def bare_form(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(_FORM.render({"key": uuid.uuid4()}, request))
 
 
 @login_required
@@ -22,4 +40,20 @@ ROW_PREFIX = "bench-"
 def write_one_row(request: HttpRequest) -> HttpResponse:
     # A tiny table every installation has; the harness deletes these rows afterwards.
     Sequence.objects.create(name=f"{ROW_PREFIX}{uuid.uuid4().hex[:20]}", value=len(request.POST.get("summary", "")))
+    return HttpResponseRedirect("/portal/")
+
+
+@login_required
+@require_POST
+def write_same_rows(request: HttpRequest) -> HttpResponse:
+    # The harness deletes these incidents (and their rows) afterwards, as it does the portal's.
+    with transaction.atomic():
+        incident = Incident(reporter=request.user, summary=request.POST.get("summary", "")[:200],
+                            description=request.POST.get("description", ""), channel=Channel.PORTAL,
+                            submission_key=uuid.uuid4(), priority=4)
+        incident.save()  # the counter, the incident and its history row
+        event = IncidentEvent.objects.create(incident=incident, kind=EventKind.CREATED, actor=request.user,
+                                             public=True, message="Opened via Portal")
+        if request.GET.get("outbox") != "0":
+            Notification.objects.create(event=event, channel="email", recipient=request.user.email)
     return HttpResponseRedirect("/portal/")
