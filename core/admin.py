@@ -7,15 +7,19 @@
   The view calls the app's service (never django-fsm's admin mixin, whose buttons call the
   transition and save() themselves, past the service and with a second history row).
 - `ReadOnlyAdmin`: rows the system writes (escalations fired, pages sent), for reading only.
+- `QuickCheckboxMixin`: a long list's selection checkboxes without the form-widget templates.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from .errors import WorkflowError
@@ -135,3 +139,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class QuickCheckboxMixin:
+    """The changelist's selection checkbox written directly: the same HTML as Django's (a test
+    compares them), without rendering a form widget's templates once per row, which was a sixth of
+    the incident list's time (make bench, changelist)."""
+
+    def action_checkbox(self, obj) -> str:
+        label = format_html(gettext("Select this object for an action - {}"), obj)
+        return format_html('<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+                           helpers.ACTION_CHECKBOX_NAME, str(obj.pk), label)

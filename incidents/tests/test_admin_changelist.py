@@ -316,3 +316,15 @@ def test_select_all_past_the_cap_acts_on_every_match(client, agent, reporter, ne
                                         "_selected_action": [incidents[0].pk]})
     assert response.status_code == 302
     assert Incident.objects.filter(assignee=agent).count() == 4
+
+
+def test_the_quick_selection_checkbox_is_the_html_django_renders(agent, p1_network):
+    """The list writes its checkboxes directly (core.admin.QuickCheckboxMixin): byte for byte what
+    ModelAdmin.action_checkbox renders, so bulk actions and the select-all script work unchanged."""
+    from django.contrib import admin as django_admin
+
+    from incidents.admin.incident import IncidentAdmin
+
+    model_admin = IncidentAdmin(Incident, django_admin.site)
+    django_own = django_admin.ModelAdmin.action_checkbox(model_admin, p1_network)
+    assert model_admin.action_checkbox(p1_network) == django_own
