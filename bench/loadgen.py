@@ -5,7 +5,8 @@ per simulated user. Each user logs in through the real login form, reads the rep
 CSRF token and choices, then submits to each phase's path in turn, every user at once, for a fixed
 time per phase. A phase given as `name=FORM>POST` submits as a browser does: it GETs the form page
 (its CSRF token and one-time submission key), then POSTs it (multipart); the time of a submission is
-both requests. A phase given as `name=POST` only posts. It prints one JSON line: per phase the
+both requests. A phase given as `name=POST` only posts, and `name=get:PATH` only reads a page (a
+list, as an agent does). It prints one JSON line: per phase the
 submissions, errors, elapsed time, latencies (and the GETs' own), and its own peak memory.
 It imports nothing from Django, so it measures the server and not itself.
 """
@@ -135,6 +136,13 @@ def worker(args, index: int, username: str, gate: threading.Barrier, plan: list[
     n = 0
     for phase in plan:
         gate.wait()  # everyone starts the phase together
+        while phase.path.startswith("get:") and time.monotonic() < phase.deadline:
+            began = time.perf_counter()
+            status, _, text = session.request("GET", phase.path[4:])
+            if status == 200:
+                phase.latencies.append((time.perf_counter() - began) * 1000)
+            else:
+                phase.errors.append(f"{status}: {text[:200]}")
         while time.monotonic() < phase.deadline:
             fields = user_fields(choices, index + n, token.group(1))
             began = time.perf_counter()

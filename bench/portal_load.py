@@ -26,6 +26,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -107,6 +109,32 @@ def load(base: str, phases: dict[str, str], users: list[str], password: str, dur
     return result
 
 
+@contextmanager
+def gunicorn(peaks: list[float] | None = None) -> Iterator[str]:
+    """The project under gunicorn (bench settings, WORKERS sync workers) on a free port; yields its
+    base URL. With `peaks`, the workers' peak memory is appended to it before they stop."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="bench.settings")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "itsm.wsgi:application", "--workers", str(WORKERS),
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=PROJECT_DIR, env=env,
+    )
+    try:
+        wait_until_up(base, server)
+        yield base
+        if peaks is not None:
+            peaks.extend(p for p in (peak_mb(pid) for pid in children_of(server.pid)) if p is not None)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
 def portal_submit(config: Config) -> dict:
     try:
         reverse("portal:report")
@@ -118,16 +146,8 @@ def portal_submit(config: Config) -> dict:
     users = list(User.objects.filter(groups__name=roles.REPORTER).order_by("pk")
                  .values_list("username", flat=True)[: config.concurrency])
     last_incident = Incident.objects.aggregate(m=Max("pk"))["m"] or 0
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="bench.settings")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "itsm.wsgi:application", "--workers", str(WORKERS),
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=PROJECT_DIR, env=env,
-    )
-    try:
-        wait_until_up(base, server)
+    worker_peaks: list[float] = []
+    with gunicorn(worker_peaks) as base:
         duration = config.duration
         log(f"gunicorn ({WORKERS} workers) on {base}; {len(users)} users, {duration:g} s per measurement")
         # Alternating halves, so that a slow moment of the shared machine hits all alike.
@@ -136,15 +156,6 @@ def portal_submit(config: Config) -> dict:
                   "rows_no_outbox": "/bench/form/>/bench/write-rows/?outbox=0", "bare": "/bench/form/>/bench/write/"}
         log(f"{', '.join(phases)}, in turn: 2 x {duration / 2:g} s each ...")
         result = load(base, phases, users, DEFAULT_PASSWORD, duration / 2, rounds=2)
-        workers = children_of(server.pid)
-        worker_peaks = [p for p in (peak_mb(pid) for pid in workers) if p is not None]
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
     created = _clean_up(last_incident)
     m = {name: _combine(runs) for name, runs in result["phases"].items()}
     portal, rows, lean, bare = m["portal"], m["rows"], m["rows_no_outbox"], m["bare"]

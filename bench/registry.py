@@ -17,6 +17,7 @@ DATASET = Benchmark("dataset", "Data set (create or reuse)", "bench.prepare:prep
 BENCHMARKS = [
     Benchmark("changelist", "Admin incident changelist", "bench.pages:changelist"),
     Benchmark("queue", "Team queue page", "bench.pages:queue"),
+    Benchmark("lists_load", "Lists under 8 concurrent agents (gunicorn)", "bench.lists_load:lists_load"),
     Benchmark("portal_submit", "Portal submission throughput", "bench.portal_load:portal_submit"),
     Benchmark("api_list", "API incident list", "bench.pages:api_list"),
     Benchmark("sla_sweep", "SLA sweep", "bench.sla_sweep:sla_sweep"),

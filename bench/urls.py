@@ -4,10 +4,11 @@ from django.urls import path
 
 from itsm.urls import urlpatterns as project_urlpatterns
 
-from .views import bare_form, write_one_row, write_same_rows
+from .views import bare_form, bare_list, write_one_row, write_same_rows
 
 urlpatterns = [
     path("bench/form/", bare_form, name="bench_form"),
+    path("bench/list/", bare_list, name="bench_list"),
     path("bench/write/", write_one_row, name="bench_write"),
     path("bench/write-rows/", write_same_rows, name="bench_write_rows"),
     *project_urlpatterns,

@@ -3,6 +3,9 @@
 - `bare_form`: the cheapest logged-in page that carries a form (the CSRF token, a one-time key):
   what the report form's GET is measured against.
 - `write_one_row`: the cheapest authenticated, CSRF-checked POST that writes one row.
+- `bare_list`: the rows of a list page (`?ids=` in the page's order) rendered through a plain
+  template with the same columns, behind the same middleware and login: what the admin's list
+  machinery costs over fetching and printing the same 50 rows.
 - `write_same_rows`: a POST that writes the rows a portal submission writes (the reference counter,
   the incident, its history row, the timeline event and the outbox row of the acknowledgement) in
   one transaction, with no form, classification, SLA clock or task: what the product's own work
@@ -27,6 +30,22 @@ _FORM = engines["django"].from_string(
     '<input type="hidden" name="submission" value="{{ key }}"><input name="summary"><textarea name="description">'
     "</textarea><button>Send</button></form>"
 )
+
+
+_LIST = engines["django"].from_string(
+    "<!doctype html><title>Incidents</title><table>{% for i in rows %}<tr><td><a href=\"/admin/incidents/incident/"
+    '{{ i.pk }}/change/">{{ i.reference }}</a></td><td>{{ i.summary }}</td><td>P{{ i.priority }}</td>'
+    "<td>{{ i.resolve_by|default_if_none:'' }}</td><td>{{ i.get_state_display }}</td><td>{{ i.team|default_if_none:'' }}"
+    "</td><td>{{ i.assignee|default_if_none:'' }}</td><td>{{ i.opened_at|timesince }}</td></tr>{% endfor %}</table>"
+)
+
+
+@login_required
+@require_GET
+def bare_list(request: HttpRequest) -> HttpResponse:
+    ids = [int(pk) for pk in request.GET.get("ids", "").split(",") if pk]
+    rows = Incident.objects.filter(pk__in=ids).select_related("team", "assignee").in_bulk(ids)
+    return HttpResponse(_LIST.render({"rows": [rows[pk] for pk in ids if pk in rows]}, request))
 
 
 @login_required
