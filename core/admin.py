@@ -7,14 +7,16 @@
   The view calls the app's service (never django-fsm's admin mixin, whose buttons call the
   transition and save() themselves, past the service and with a second history row).
 - `ReadOnlyAdmin`: rows the system writes (escalations fired, pages sent), for reading only.
-- `QuickCheckboxMixin`: a long list's selection checkboxes without the form-widget templates.
+- `QuickListMixin`: a long list's selection checkboxes without the form-widget templates, and its
+  row links without a URL reversal per row.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
@@ -141,10 +143,26 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class QuickCheckboxMixin:
-    """The changelist's selection checkbox written directly: the same HTML as Django's (a test
-    compares them), without rendering a form widget's templates once per row, which was a sixth of
-    the incident list's time (make bench, changelist)."""
+class QuickChangeList(ChangeList):
+    """Row links from one reversed URL: Django reverses the change URL for every linked column of
+    every row (100 reversals for the incident list's page)."""
+
+    def url_for_result(self, result) -> str:
+        if not hasattr(self, "_change_url_parts"):
+            url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=(0,),
+                          current_app=self.model_admin.admin_site.name)
+            self._change_url_parts = url.rsplit("/0/", 1)
+        prefix, suffix = self._change_url_parts
+        return f"{prefix}/{quote(getattr(result, self.pk_attname))}/{suffix}"
+
+
+class QuickListMixin:
+    """A long list, rendered with less per row and the same HTML: the selection checkbox written
+    directly (a test compares it with Django's; rendering a form widget's templates per row was a
+    sixth of the incident list's time, make bench), and the row links from one reversed URL."""
+
+    def get_changelist(self, request, **kwargs):
+        return QuickChangeList
 
     def action_checkbox(self, obj) -> str:
         label = format_html(gettext("Select this object for an action - {}"), obj)

@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.timesince import timesince
 
-from core.admin import QuickCheckboxMixin, RecordHistoryAdmin
+from core.admin import QuickListMixin, RecordHistoryAdmin
 from core.paginator import CappedCountPaginator
 
 from .. import roles, services
@@ -43,7 +43,7 @@ class EditRefused(Exception):
 
 
 @admin.register(Incident)
-class IncidentAdmin(QuickCheckboxMixin, IncidentSlaAdminMixin, KnownErrorViews, IncidentWorkViews, RecordHistoryAdmin):
+class IncidentAdmin(QuickListMixin, IncidentSlaAdminMixin, KnownErrorViews, IncidentWorkViews, RecordHistoryAdmin):
     list_display = ("reference", "summary", "priority_badge", "sla_time_left", "state", "team", "assignee", "age")
     list_display_links = ("reference", "summary")
     list_filter = (

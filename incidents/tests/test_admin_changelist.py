@@ -319,7 +319,7 @@ def test_select_all_past_the_cap_acts_on_every_match(client, agent, reporter, ne
 
 
 def test_the_quick_selection_checkbox_is_the_html_django_renders(agent, p1_network):
-    """The list writes its checkboxes directly (core.admin.QuickCheckboxMixin): byte for byte what
+    """The list writes its checkboxes directly (core.admin.QuickListMixin): byte for byte what
     ModelAdmin.action_checkbox renders, so bulk actions and the select-all script work unchanged."""
     from django.contrib import admin as django_admin
 
@@ -328,3 +328,10 @@ def test_the_quick_selection_checkbox_is_the_html_django_renders(agent, p1_netwo
     model_admin = IncidentAdmin(Incident, django_admin.site)
     django_own = django_admin.ModelAdmin.action_checkbox(model_admin, p1_network)
     assert model_admin.action_checkbox(p1_network) == django_own
+
+
+def test_the_quick_row_links_are_the_urls_django_reverses(client, agent, p1_network, p4_platform):
+    client.force_login(agent)
+    page = client.get(CHANGELIST).content.decode()
+    for incident in (p1_network, p4_platform):
+        assert f'href="{reverse("admin:incidents_incident_change", args=[incident.pk])}"' in page
