@@ -115,16 +115,17 @@ def report(request: HttpRequest) -> HttpResponse:
         status = 400
         context = {"form": form}
     else:
-        form = ReportForm(initial={"submission": uuid.uuid4()})
+        # A form nobody has filled in: its fields' HTML is kept (`pristine_fields`), so no form
+        # object is built for it; the one-time submission key goes in a hidden input of its own.
         status = 200
-        context = {"form": form, "pristine_fields": pristine_fields(form)}
+        context = {"pristine_fields": pristine_fields(), "submission_key": uuid.uuid4()}
     return render(request, "portal/report.html", context, status=status)
 
 
 _pristine = threading.local()
 
 
-def pristine_fields(form: ReportForm) -> SafeString:
+def pristine_fields() -> SafeString:
     """The fields of a report form nobody has filled in yet, rendered once per set of categories
     and services and kept for the process: the same HTML every time (the CSRF token and the
     one-time submission key are outside it), and rendering 30 choices through the widget templates
@@ -134,7 +135,7 @@ def pristine_fields(form: ReportForm) -> SafeString:
                tuple(Service.objects.order_by("name", "pk").values_list("pk", "name")))
     cached = getattr(_pristine, "entry", None)
     if cached is None or cached[0] != choices:
-        cached = (choices, render_to_string("portal/includes/report_fields.html", {"form": form}))
+        cached = (choices, render_to_string("portal/includes/report_fields.html", {"form": ReportForm()}))
         _pristine.entry = cached
     return SafeString(cached[1])
 
