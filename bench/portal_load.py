@@ -153,16 +153,20 @@ def portal_submit(config: Config) -> dict:
         # Alternating halves, so that a slow moment of the shared machine hits all alike.
         form = reverse("portal:report")
         phases = {"portal": f"{form}>{form}", "rows": "/bench/form/>/bench/write-rows/",
-                  "rows_no_outbox": "/bench/form/>/bench/write-rows/?outbox=0", "bare": "/bench/form/>/bench/write/"}
+                  "rows_no_outbox": "/bench/form/>/bench/write-rows/?outbox=0", "bare": "/bench/form/>/bench/write/",
+                  # The GETs alone: within a submission load, a GET waits behind the POSTs of the
+                  # other users in the same workers, so its latency there measures those POSTs.
+                  "form_get": f"get:{form}", "bare_get": "get:/bench/form/"}
         log(f"{', '.join(phases)}, in turn: 2 x {duration / 2:g} s each ...")
         result = load(base, phases, users, DEFAULT_PASSWORD, duration / 2, rounds=2)
     created = _clean_up(last_incident)
     m = {name: _combine(runs) for name, runs in result["phases"].items()}
     portal, rows, lean, bare = m["portal"], m["rows"], m["rows_no_outbox"], m["bare"]
+    form_get, bare_get = m["form_get"], m["bare_get"]
     log(f"submissions/s: portal {portal['rps']:.1f}, same rows {rows['rps']:.1f}, one row {bare['rps']:.1f} "
         f"({created} incidents created)")
     ratio = portal["rps"] / rows["rps"]
-    get_ratio = portal["get_p50_ms"] / bare["get_p50_ms"]
+    get_ratio = form_get["p50_ms"] / bare_get["p50_ms"]
     figures = [
         figure("submissions/s (GET form + POST)", portal["rps"], "req/s", ceiling="same-rows bare view submissions/s",
                ceiling_value=rows["rps"], target=f">= {THROUGHPUT_TARGET:g}x", met=ratio >= THROUGHPUT_TARGET,
@@ -173,10 +177,13 @@ def portal_submit(config: Config) -> dict:
                ceiling_value=rows["p50_ms"]),
         figure("submission p95 (GET + POST)", portal["p95_ms"], "ms", ceiling="same-rows bare view p95",
                ceiling_value=rows["p95_ms"]),
-        figure("report form GET p50", portal["get_p50_ms"], "ms", ceiling="bare logged-in form page GET p50",
-               ceiling_value=bare["get_p50_ms"], target=f"<= {GET_TARGET:g}x", met=get_ratio <= GET_TARGET),
-        figure("report form GET p95", portal["get_p95_ms"], "ms", ceiling="bare logged-in form page GET p95",
-               ceiling_value=bare["get_p95_ms"]),
+        figure("report form GET p50 (GETs only)", form_get["p50_ms"], "ms",
+               ceiling="bare logged-in form page GET p50", ceiling_value=bare_get["p50_ms"],
+               target=f"<= {GET_TARGET:g}x", met=get_ratio <= GET_TARGET),
+        figure("report form GET p95 (GETs only)", form_get["p95_ms"], "ms",
+               ceiling="bare logged-in form page GET p95", ceiling_value=bare_get["p95_ms"]),
+        figure("report form GET p50 within the submissions", portal["get_p50_ms"], "ms",
+               ceiling="bare form page GET p50 within its submissions", ceiling_value=bare["get_p50_ms"]),
         # What the outbox costs: the same rows with and without the acknowledgement's outbox row.
         figure("same-rows submission p50 with the outbox row", rows["p50_ms"], "ms",
                ceiling="without the outbox row", ceiling_value=lean["p50_ms"]),
