@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.shortcuts import get_object_or_404
 
 from knowledge_base import selectors as kb_selectors
@@ -51,6 +51,19 @@ def own_incident(user, reference: str) -> Incident:
 def open_for_reporter(queryset: QuerySet[Incident]) -> QuerySet[Incident]:
     # For the reporter a resolved incident is still "open": it waits for them to confirm the fix.
     return queryset.exclude(state__in=DONE_STATES)
+
+
+def reporter_confirmations(user) -> QuerySet[IncidentEvent]:
+    """The reporter's "yes, it is fixed" on incidents a close gate (a review) still holds open."""
+    return IncidentEvent.objects.filter(transition="confirm", actor=user)
+
+
+def awaiting_reporter(user) -> QuerySet[Incident]:
+    """Every incident of this reporter that waits for their answer: resolved, and not confirmed yet
+    (a confirmed one waits for the desk's follow-up, not for them). Oldest resolution first."""
+    confirmed = reporter_confirmations(user).filter(incident=OuterRef("pk"))
+    return (own_incidents(user).filter(state=State.RESOLVED).exclude(Exists(confirmed))
+            .order_by("resolved_at", "pk"))
 
 
 # --- the reporter's view of the timeline ---------------------------------------------------------

@@ -39,8 +39,8 @@ ACTION_DONE = {
 }
 # The reporter confirmed, but the incident stays resolved until a review or similar gate is done.
 CONFIRMED_PENDING = (
-    "Thank you for confirming that the fix works. {ref} stays resolved while the service desk "
-    "finishes its follow-up, then closes by itself; there is nothing more you need to do."
+    "Thank you for confirming that the fix works. {ref} stays resolved until the service desk has "
+    "finished its follow-up (the post-incident review), then closes; there is nothing more you need to do."
 )
 ACTION_NEXT_STEP = {
     "close": "Confirm that the problem is fixed.",
@@ -58,7 +58,9 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "recent_incidents": recent,
         "more_active": len(rows) > HOME_INCIDENTS,
-        "awaiting_confirmation": [i for i in recent if i.state == State.RESOLVED],
+        # Every incident waiting for the reporter, not only those among the five shown ("state":
+        # django-fsm reads it when a row is loaded; deferred, it would cost a query per row).
+        "awaiting_confirmation": list(selectors.awaiting_reporter(request.user).only("reference", "summary", "state")),
         # Known-error suggestions ("these may solve it") are filled in by the knowledge base.
         "kb_suggestions": [],
     }
@@ -166,9 +168,14 @@ def _render_detail(
     refusal: str = "",
     status: int = 200,
 ) -> HttpResponse:
+    # "Yes, it is fixed" already said while a review holds the incident open: not asked again.
+    confirmed_at = None
+    if incident.state == State.RESOLVED:
+        confirmed_at = (selectors.reporter_confirmations(request.user).filter(incident=incident)
+                        .values_list("created_at", flat=True).first())
     actions = []
     for info in services.available_transitions(incident, request.user, for_reporter=True):
-        if info.name not in REPORTER_ACTIONS:
+        if info.name not in REPORTER_ACTIONS or (confirmed_at and info.name == "close"):
             continue
         if action_form is not None and action_form.action == info.name:
             form = action_form
@@ -194,6 +201,7 @@ def _render_detail(
         "actions": actions,
         "unsent_text": unsent_text,
         "refusal": refusal,
+        "confirmed_at": confirmed_at,
         "can_comment": can_comment,
         "comment_form": comment_form if comment_form is not None else CommentForm(),
     }

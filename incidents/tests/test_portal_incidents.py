@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from incidents import roles, services
-from incidents.models import Comment
+from incidents.models import Comment, Incident
 from incidents.workflow import CLOSE_GATES, State
 
 from .factories import make_incident
@@ -498,3 +498,52 @@ def test_anonymous_users_cannot_open_act_on_or_download_from_an_incident(client,
     incident.refresh_from_db()
     assert incident.state == State.NEW
 
+
+
+# --- Waiting for the reporter's answer --------------------------------------------------------------
+def test_home_lists_every_incident_waiting_for_the_reporters_answer(signed_in, reporter, agent, resolver,
+                                                                      network_category):
+    """It showed 1 of 5 resolved incidents: only those among the five most recently updated."""
+    waiting = [resolved_incident(reporter, agent, resolver, network_category) for _ in range(6)]
+    for n in range(5):
+        make_incident(reporter=reporter, summary=f"Newer problem {n}")  # pushes them off the recent five
+
+    page = signed_in.get(reverse("portal:home"))
+
+    listed = [i.reference for i in page.context["awaiting_confirmation"]]
+    assert listed == [i.reference for i in waiting]
+    assert "Waiting for your answer" in page.content.decode()
+
+
+def test_home_counts_the_same_queries_for_1_and_50_incidents_waiting(signed_in, reporter):
+    make_incident(reporter=reporter)
+    Incident.objects.update(state=State.RESOLVED)
+    url = reverse("portal:home")
+    with_one = count_queries(signed_in, url)
+    for _ in range(49):
+        make_incident(reporter=reporter)
+    Incident.objects.update(state=State.RESOLVED)
+    assert len(signed_in.get(url).context["awaiting_confirmation"]) == 50
+    assert count_queries(signed_in, url) == with_one
+
+
+def test_after_yes_it_is_fixed_under_a_review_the_portal_stops_asking(signed_in, reporter, agent, resolver,
+                                                                       network_category):
+    incident = resolved_incident(reporter, agent, resolver, network_category)
+
+    def review_pending(incident):
+        return "A post-incident review must be completed first."
+
+    CLOSE_GATES.append(review_pending)
+    try:
+        signed_in.post(action_url(incident, "close"))
+        page = signed_in.get(reverse("portal:incident_detail", args=[incident.reference])).content.decode()
+        home = signed_in.get(reverse("portal:home"))
+    finally:
+        CLOSE_GATES.remove(review_pending)
+
+    assert "You confirmed the fix" in page and "post-incident" in page
+    assert "Is the problem fixed?" not in page
+    assert action_url(incident, "close") not in page
+    assert action_url(incident, "reopen") in page  # it can still come back
+    assert home.context["awaiting_confirmation"] == []
