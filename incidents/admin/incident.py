@@ -90,6 +90,13 @@ class IncidentAdmin(QuickListMixin, IncidentSlaAdminMixin, KnownErrorViews, Inci
         ordering = self.get_ordering(request)
         return queryset.order_by(*ordering) if ordering else queryset
 
+    def get_ordering(self, request: HttpRequest):
+        # Unassigned incidents wait for someone to pick them: most urgent first, then the longest
+        # waiting (newest first put a P1 sixth of nine). A column the user sorts by still wins.
+        if request.GET.get(AssignmentFilter.parameter_name) == AssignmentFilter.NOBODY:
+            return ("priority", "opened_at", "pk")
+        return super().get_ordering(request)
+
     def get_search_results(self, request: HttpRequest, queryset: QuerySet[Incident], search_term: str):
         """The admin's search over `search_fields`, shaped so that PostgreSQL can use its indexes.
 

@@ -335,3 +335,29 @@ def test_the_quick_row_links_are_the_urls_django_reverses(client, agent, p1_netw
     page = client.get(CHANGELIST).content.decode()
     for incident in (p1_network, p4_platform):
         assert f'href="{reverse("admin:incidents_incident_change", args=[incident.pk])}"' in page
+
+
+def test_new_and_unassigned_lists_the_most_urgent_first_then_the_longest_waiting(client, agent, reporter,
+                                                                                 network_category):
+    """The admin home's "New and unassigned" link: a P1 sat sixth of nine, below newer P3s and P4s."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    def opened(hours_ago: int, **kwargs) -> Incident:
+        incident = make_incident(reporter=reporter, category=network_category, **kwargs)
+        Incident.objects.filter(pk=incident.pk).update(opened_at=timezone.now() - timedelta(hours=hours_ago))
+        return incident
+
+    old_p4 = opened(9, impact="low", urgency="low")
+    new_p3 = opened(1, impact="medium", urgency="medium")
+    old_p1 = opened(5, impact="high", urgency="high")
+    older_p1 = opened(7, impact="high", urgency="high")
+    client.force_login(agent)
+    page = client.get(f"{CHANGELIST}?assigned=none&state__exact=new").content.decode()
+    order = sorted([old_p4, new_p3, old_p1, older_p1], key=lambda i: page.index(i.reference))
+    assert [i.priority for i in order] == [1, 1, 3, 4]
+    assert order[:2] == [older_p1, old_p1]
+    # Sorting by a column still does what the user asked.
+    by_age = client.get(f"{CHANGELIST}?assigned=none&state__exact=new&o=8").content.decode()
+    assert by_age.index(new_p3.reference) < by_age.index(old_p4.reference)
