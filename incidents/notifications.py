@@ -17,6 +17,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from core import outbox
 from core.retry import MAIL_TASK
@@ -54,6 +55,18 @@ def recipients(event: IncidentEvent) -> list[str]:
     if tells_assignee:
         emails.append(assignee.email)
     return list(dict.fromkeys(emails))
+
+
+def addressed_to(incident, address: str) -> dict:
+    """Whom an e-mail about the incident greets, and where its link leads: the reporter to the
+    portal, the person working on it to the admin."""
+    assignee = incident.assignee
+    if assignee is not None and address == assignee.email and address != incident.reporter.email:
+        return {"recipient_name": assignee.get_full_name() or assignee.get_username(), "to_assignee": True,
+                "link": reverse("admin:incidents_incident_change", args=[incident.pk])}
+    reporter = incident.reporter
+    return {"recipient_name": reporter.get_full_name() or reporter.get_username(), "to_assignee": False,
+            "link": incident.get_absolute_url()}
 
 
 def _subject(event: IncidentEvent) -> str:
@@ -96,10 +109,10 @@ def deliver(event_id: int) -> int:
     for address in addresses:
 
         def send(notes: list[Notification], address: str = address) -> list[Notification]:
-            body = render_to_string(
-                "incidents/email/event.txt",
-                {"event": event, "incident": event.incident, "base_url": settings.ITSM_BASE_URL},
-            )
+            body = render_to_string("incidents/email/event.txt", {
+                "event": event, "incident": event.incident, "base_url": settings.ITSM_BASE_URL,
+                **addressed_to(event.incident, address),
+            })
             send_mail(_subject(event), body, None, [address])
             return notes
 

@@ -63,3 +63,25 @@ def test_reporter_reply_tells_the_assignee(reporter, resolver, network_category,
     with django_capture_on_commit_callbacks(execute=True):
         services.comment_add(incident=incident, author=reporter, body="It works from the office.", public=True)
     assert [m.to for m in mailoutbox] == [[resolver.email]]
+
+
+def test_the_email_greets_whoever_it_goes_to_and_links_where_they_work(
+    reporter, resolver, network_category, mailoutbox, django_capture_on_commit_callbacks
+):
+    """It always greeted the reporter, also in the mail that told the assignee of a reply."""
+    incident = make_incident(reporter=reporter, category=network_category)
+    incident = services.transition(incident=incident, user=resolver, name="claim")
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.comment_add(incident=incident, author=reporter, body="It works from the office.", public=True)
+    (mail,) = mailoutbox
+    assert mail.to == [resolver.email]
+    assert mail.body.startswith(f"Hello {resolver.get_full_name() or resolver.username},")
+    assert f"/admin/incidents/incident/{incident.pk}/change/" in mail.body
+    assert f"/portal/incidents/{incident.reference}/" not in mail.body
+    with django_capture_on_commit_callbacks(execute=True):
+        services.comment_add(incident=incident, author=resolver, body="Thanks, closing soon.", public=True)
+    to_reporter = mailoutbox[-1]
+    assert to_reporter.to == [reporter.email]
+    assert to_reporter.body.startswith(f"Hello {reporter.get_full_name() or reporter.username},")
+    assert f"/portal/incidents/{incident.reference}/" in to_reporter.body
