@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
@@ -219,6 +219,19 @@ class IncidentAdmin(QuickListMixin, IncidentSlaAdminMixin, KnownErrorViews, Inci
             services.incident_save_edits(incident=obj, user=request.user, changed=changed)
         except services.WorkflowError as refusal:
             raise EditRefused(refusal.message) from refusal
+
+    def response_add(self, request: HttpRequest, obj: Incident, post_url_continue=None) -> HttpResponse:
+        if not roles.can_view(request.user, obj):
+            # A confidential incident (Security, say) logged by someone outside its team: say where
+            # it went, instead of "added successfully" beside "doesn't exist" on a page they may not open.
+            team = f"the {obj.team} team" if obj.team_id else "the team that handles it"
+            messages.success(request, (
+                f"{obj.reference} was logged for {obj.reporter} and went to {team} and the incident managers. "
+                "It is confidential, so you cannot open it; they have it now, and the reporter got the "
+                "acknowledgement."
+            ))
+            return HttpResponseRedirect(self._url("add"))
+        return super().response_add(request, obj, post_url_continue)
 
     def response_post_save_add(self, request: HttpRequest, obj: Incident) -> HttpResponse:
         # A freshly logged incident is worked next (triage), so stay on it rather than go back to the list.

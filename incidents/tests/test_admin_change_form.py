@@ -411,3 +411,19 @@ def test_incidents_cannot_be_deleted(client, manager, incident):
     client.force_login(manager)
     assert client.post(reverse("admin:incidents_incident_delete", args=[incident.pk]), {"post": "yes"}).status_code == 403
     assert Incident.objects.filter(pk=incident.pk).exists()
+
+
+def test_an_agent_who_logs_a_confidential_incident_is_told_where_it_went(client, agent, reporter,
+                                                                          security_category):
+    """It said "added successfully" next to "doesn't exist. Perhaps it was deleted?"."""
+    client.force_login(agent)
+    response = client.post(reverse("admin:incidents_incident_add"), {
+        "reporter_login": "rita@example.com", "channel": Channel.PHONE, "summary": "Phishing mail asked for my password",
+        "description": "", "category": security_category.pk, "service": "", "impact": "medium", "urgency": "high",
+        "team": "",
+    }, follow=True)
+    incident = Incident.objects.get(summary="Phishing mail asked for my password")
+    page = response.content.decode()
+    assert incident.confidential and response.redirect_chain[-1][0] == reverse("admin:incidents_incident_add")
+    assert f"{incident.reference} was logged for" in page and f"went to the {incident.team} team" in page
+    assert "doesn" not in page and "added successfully" not in page
