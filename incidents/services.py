@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from core.errors import WorkflowError
 from core.text import clean_text, single_line
@@ -165,6 +166,34 @@ def _save(incident: Incident, *, user, reason: str) -> None:
 def transition(*, incident: Incident | int, user, name: str, reason: str = "", **inputs) -> Incident:
     """Take transition `name` on the incident as `user` (None: the system). Returns the saved, fresh incident."""
     return TRANSITIONS.run(incident, user=user or system_user(), name=name, reason=reason, **inputs)
+
+
+def close_gate_opened(incident_id: int) -> str | None:
+    """A close gate let go of a resolved incident (its post-incident review was published). Called
+    by the app that owns the gate. Returns what happened, or None when nothing had to.
+
+    A reporter who already confirmed the fix is not asked again: the incident closes now. Otherwise
+    its auto-close, given up while the gate held it, is armed again: at the end of its grace period,
+    or at once when that is over, so the next sweep closes it unless the reporter reopens it.
+    """
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().filter(pk=incident_id).first()
+        if incident is None or incident.state != State.RESOLVED or close_refusal(incident) is not None:
+            return None
+        if incident.events.filter(transition="confirm", actor_id=incident.reporter_id).exists():
+            transition(incident=incident, user=system_user(), name="close",
+                       reason="The reporter had confirmed the fix; the follow-up is done.")
+            return "closed"
+        if incident.auto_close_at is not None:
+            return None
+        now = timezone.now()
+        due = max(clock.auto_close_time(incident.resolved_at or now, clock.config_in_use().default_calendar()), now)
+        next_due = min(incident.next_due_at, due) if incident.next_due_at else due
+        Incident.objects.filter(pk=incident.pk).update(auto_close_at=due, next_due_at=next_due)
+        record_event(incident, kind=EventKind.AUTO_CLOSE, actor=system_user(), public=True, notify=False,
+                     message=f"The follow-up is done: closes automatically on {timezone.localtime(due):%d %b %Y, %H:%M} "
+                             "unless the reporter says the problem is still there.")
+        return "auto-close armed"
 
 
 def confirm_fix(*, incident: Incident | int, user, reason: str = "") -> tuple[Incident, bool]:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from core.errors import WorkflowError
 from core.transitions import TransitionInfo, Transitions
 from incidents import roles
+from incidents import services as incident_services
 from incidents.models import Incident
 from incidents.workflow import State
 from knowledge_base import services as kb_services
@@ -188,8 +189,13 @@ def available_transitions(obj: PostIncidentReview | ActionItem, user) -> list[Tr
 
 
 def review_transition(*, review: PostIncidentReview | int, user, name: str, reason: str = "") -> PostIncidentReview:
-    """Submit, request changes on, or publish a review."""
-    return REVIEW_TRANSITIONS.run(review, user=user, name=name, reason=reason)
+    """Submit, request changes on, or publish a review. Publishing opens the incident's close gate:
+    a confirmed incident closes, an unconfirmed one gets its auto-close back (`close_gate_opened`)."""
+    with transaction.atomic():
+        review = REVIEW_TRANSITIONS.run(review, user=user, name=name, reason=reason)
+        if name == "publish":
+            incident_services.close_gate_opened(review.incident_id)
+    return review
 
 
 def action_item_transition(*, item: ActionItem | int, user, name: str, reason: str = "") -> ActionItem:

@@ -166,3 +166,46 @@ def test_an_action_items_owner_works_it_but_cannot_drop_it(review, resolver):
     with pytest.raises(WorkflowError, match=re.escape(f"You may not “won't do” the action item “{item}”.")):
         services.action_item_transition(item=item.pk, user=resolver, name="drop", reason="Too hard")
     assert ActionItem.objects.get(pk=item.pk).state == "open"
+
+
+def publish(review, manager):
+    review.root_cause = "Expired certificate."
+    review.no_action_reason = "Renewal is now automated."
+    services.review_save_edits(review=review, user=manager, changed=["root_cause", "no_action_reason"])
+    submit(review, manager)
+    return services.review_transition(review=review.pk, user=manager, name="publish")
+
+
+def test_a_p1_past_its_grace_period_is_closed_by_the_sweep_once_its_review_is_published(p1, review, manager):
+    """The sweep gave up the auto-close while the review held the incident; publishing never
+    re-armed it (ten days after publishing it was still resolved)."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from incidents.models import Incident
+    from incidents.sla import sweep
+
+    later = timezone.now() + timedelta(days=10)
+    with time_machine.travel(later, tick=False):
+        sweep.sweep()  # the grace period is over; the review holds it: auto-close given up
+        p1.refresh_from_db()
+        assert p1.state == State.RESOLVED and p1.auto_close_at is None
+
+        publish(review, manager)  # ten days later
+        p1.refresh_from_db()
+        assert p1.auto_close_at == later  # the grace period is long over: due at once
+        assert "closes automatically" in p1.events.filter(kind="auto_close").latest("pk").message
+    with time_machine.travel(later + timedelta(minutes=1), tick=False):
+        sweep.sweep()
+    assert Incident.objects.get(pk=p1.pk).state == State.CLOSED
+
+
+def test_a_p1_whose_reporter_had_confirmed_closes_when_its_review_is_published(p1, review, reporter, manager):
+    incident, closed = incident_services.confirm_fix(incident=p1.pk, user=reporter)
+    assert not closed
+    publish(review, manager)
+    p1.refresh_from_db()
+    assert p1.state == State.CLOSED
+    assert "The reporter had confirmed the fix" in p1.history.latest().history_change_reason
