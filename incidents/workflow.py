@@ -33,6 +33,27 @@ class State(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+# A transition once taken, in words: the timelines (the admin's, the review's) say these, never the code.
+TRANSITION_DONE = {
+    "triage": "Triaged",
+    "claim": "Claimed",
+    "start": "Work started",
+    "route": "Routed to another team",
+    "hold": "Put on hold",
+    "resume": "Resumed",
+    "resolve": "Resolved",
+    "close": "Closed",
+    "reopen": "Reopened",
+    "cancel": "Withdrawn",
+    "confirm": "Fix confirmed by the reporter",
+    "mark_responded": "Responded",
+}
+
+
+def transition_done(name: str) -> str:
+    return TRANSITION_DONE.get(name) or (name.replace("_", " ").capitalize() if name else "State change")
+
+
 OPEN_STATES = (State.NEW, State.TRIAGED, State.IN_PROGRESS, State.ON_HOLD)
 DONE_STATES = (State.CLOSED, State.CANCELLED)
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Q
 
 from incidents.models import EventKind, Incident, IncidentEvent, ResolutionCode
+from incidents.workflow import transition_done
 
 if TYPE_CHECKING:
     from .models import PostIncidentReview
@@ -41,18 +42,6 @@ WORKAROUND_RESOLUTIONS = frozenset({ResolutionCode.WORKAROUND, ResolutionCode.KN
 SKIPPED_KINDS = frozenset({EventKind.ATTACHMENT})
 KIND_LABELS = dict(EventKind.choices)
 
-TRANSITION_TEXT = {
-    "triage": "Triaged",
-    "claim": "Claimed",
-    "start": "Work started",
-    "route": "Routed to another team",
-    "hold": "Put on hold",
-    "resume": "Resumed",
-    "resolve": "Resolved",
-    "close": "Closed",
-    "reopen": "Reopened",
-    "cancel": "Cancelled",
-}
 
 
 def _with_message(head: str, message: str) -> str:
@@ -72,7 +61,7 @@ def entry_text(event: IncidentEvent) -> str:
     if kind == EventKind.CREATED:
         return event.message or "Opened"
     if kind == EventKind.TRANSITION:
-        head = TRANSITION_TEXT.get(event.transition, (event.transition or "State change").replace("_", " ").capitalize())
+        head = transition_done(event.transition)
         return _with_message(head, event.message)
     if kind == EventKind.ASSIGNMENT:
         return event.message or "Assignment changed"

@@ -29,6 +29,27 @@ def transition_labels() -> dict[str, str]:
     return {name: services.TRANSITIONS.label(name) for name in services.TRANSITIONS.names()}
 
 
+
+# What the admin says after a transition, in words ("INC-000042 is on hold."), not in codes.
+DONE_MESSAGES = {
+    "triage": "{ref} is triaged.",
+    "claim": "{ref} is assigned to you.",
+    "start": "Work on {ref} has started.",
+    "route": "{ref} is routed to {team}.",
+    "hold": "{ref} is on hold: its SLA clock is paused.",
+    "resume": "{ref} is back in progress: its SLA clock runs again.",
+    "resolve": "{ref} is resolved; the reporter was asked to confirm the fix.",
+    "close": "{ref} is closed.",
+    "reopen": "{ref} is open again.",
+    "cancel": "{ref} is withdrawn.",
+}
+
+
+def transition_done(incident, name: str) -> str:
+    template = DONE_MESSAGES.get(name, "{ref} is now {state}.")
+    return template.format(ref=incident.reference, team=incident.team or "no team",
+                           state=incident.get_state_display().lower())
+
 class IncidentWorkViews(TransitionAdminMixin):
     """Mixin for the incident ModelAdmin: the views behind the transition buttons (a form, since
     an incident's transitions take inputs), the comment form, and the team queue."""
@@ -110,9 +131,7 @@ class IncidentWorkViews(TransitionAdminMixin):
                     form.add_error(None, message)
                     status = 409
                 else:
-                    messages.success(
-                        request, f"{done.reference}: {label} done; it is now {done.get_state_display().lower()}."
-                    )
+                    messages.success(request, transition_done(done, name))
                     return self._after_change(request, done)
         else:
             offered = {t.name for t in services.available_transitions(incident, request.user)}

@@ -11,7 +11,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField
 from simple_history.models import HistoricalRecords
 
 from .. import roles
-from ..workflow import OPEN_STATES, IncidentStateMachine, State
+from ..workflow import OPEN_STATES, IncidentStateMachine, State, transition_done
 
 
 class Level(models.TextChoices):
@@ -383,6 +383,11 @@ class IncidentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.transition} on {self.incident_id}"
+
+    @property
+    def headline(self) -> str:
+        """What happened, in words ("Triaged", "Known error applied"), for the timelines."""
+        return transition_done(self.transition) if self.kind == EventKind.TRANSITION else self.get_kind_display()
 
 
 class Notification(models.Model):

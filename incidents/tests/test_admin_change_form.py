@@ -427,3 +427,15 @@ def test_an_agent_who_logs_a_confidential_incident_is_told_where_it_went(client,
     assert incident.confidential and response.redirect_chain[-1][0] == reverse("admin:incidents_incident_add")
     assert f"{incident.reference} was logged for" in page and f"went to the {incident.team} team" in page
     assert "doesn" not in page and "added successfully" not in page
+
+
+def test_the_timeline_and_the_messages_speak_in_words_not_codes(client, agent, reporter, network_category):
+    """It read "State change: triage (internal)" and "Triage done; it is now triaged."."""
+    incident = make_incident(reporter=reporter, category=network_category)
+    client.force_login(agent)
+    response = client.post(reverse("admin:incidents_incident_transition", args=[incident.pk, "triage"]), {
+        "category": incident.category_id, "impact": "low", "urgency": "low", "team": incident.team_id, "reason": "",
+    }, follow=True)
+    page = response.content.decode()
+    assert f"{incident.reference} is triaged." in page
+    assert "Triaged" in page and "triage (internal)" not in page and ": triage" not in page

@@ -57,7 +57,7 @@ def test_triage_through_the_admin_writes_exactly_one_history_row_with_the_user_a
     })
     assert response.status_code == 302
     assert response["Location"] == change_url(incident)
-    assert messages_of(response) == [f"{incident.reference}: Triage done; it is now triaged."]
+    assert messages_of(response) == [f"{incident.reference} is triaged."]
     saved = Incident.objects.get(pk=incident.pk)
     assert (saved.state, saved.priority) == (State.TRIAGED, 1)
     assert incident.history.count() == history_before + 1
