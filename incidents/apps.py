@@ -50,12 +50,13 @@ def _renew_loaded_stamp(sender, instance, raw=False, using=None, **kwargs) -> No
 
 
 def _ensure_roles_and_defaults(sender, using="default", apps=None, **kwargs) -> None:
-    """Roles with their permissions, the default priority matrix and the reference counter.
+    """Roles with their permissions, the default priority matrix, the reference counter and the
+    hold reasons.
 
     Idempotent; runs after every migrate and after a test database is flushed."""
     from core.permissions import grant
 
-    from .models import DEFAULT_MATRIX, PriorityRule, Sequence
+    from .models import DEFAULT_HOLD_REASONS, DEFAULT_MATRIX, HoldReason, PriorityRule, Sequence
     from .roles import ROLE_PERMISSIONS
 
     grant(sender.label, ROLE_PERMISSIONS, using=using)
@@ -63,3 +64,8 @@ def _ensure_roles_and_defaults(sender, using="default", apps=None, **kwargs) -> 
         PriorityRule.objects.using(using).get_or_create(impact=impact, urgency=urgency,
                                                         defaults={"priority": priority})
     Sequence.objects.using(using).get_or_create(name="incident")
+    # The hold reasons once, on an empty table: the desk edits the list afterwards.
+    if not HoldReason.objects.using(using).exists():
+        HoldReason.objects.using(using).bulk_create(
+            [HoldReason(name=name, waits_for_reporter=waits, position=n)
+             for n, (name, waits) in enumerate(DEFAULT_HOLD_REASONS)])

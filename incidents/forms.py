@@ -15,11 +15,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from . import roles, services
-from .models import Category, Incident, Level, ResolutionCode, Team
+from .models import Category, HoldReason, Incident, Level, ResolutionCode, Team
 
 # Inputs a transition's guard insists on; the browser is told, the guard decides.
 GUARDED_INPUTS = {
-    "hold": {"hold_reason"},
     "resolve": {"resolution_code", "resolution_notes"},
     "route": {"team"},
 }
@@ -68,9 +67,13 @@ def _input_field(name: str, transition: str, incident: Incident, user) -> forms.
             assignable_users(incident.team_id), required=False, label="Assignee",
             initial=incident.assignee_id or user.pk,
         )
+    if name == "hold_kind":
+        return forms.ModelChoiceField(
+            HoldReason.objects.filter(active=True), required=False, label="Waiting for",
+            help_text="The SLA clock pauses meanwhile. “Waiting for the user”: the reporter's reply resumes it.")
     if name == "hold_reason":
-        return forms.CharField(max_length=200, required=False, initial=incident.hold_reason, label="Hold reason",
-                               help_text="What the incident is waiting for (the SLA clock pauses meanwhile).")
+        return forms.CharField(max_length=200, required=False, initial=incident.hold_reason, label="Details",
+                               help_text="Optional beside the choice above. The reporter sees both on the portal.")
     if name == "resolution_code":
         return forms.ChoiceField(choices=[("", "---------"), *ResolutionCode.choices], required=False,
                                  initial=incident.resolution_code, label=_label(name))

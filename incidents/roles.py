@@ -38,11 +38,12 @@ _WORK = ["view_incident", "change_incident", "work_incident", "view_comment", "a
 # The incidents permissions each role holds (granted after every migrate: core.permissions).
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     REPORTER: [],
-    DESK_AGENT: [*_WORK, "add_incident", "triage_incident", "view_priorityrule"],
+    DESK_AGENT: [*_WORK, "add_incident", "triage_incident", "view_priorityrule", "view_holdreason"],
     RESOLVER: _WORK,
     INCIDENT_MANAGER: [*_WORK, "add_incident", "triage_incident", "add_team", "change_team",
                        "add_category", "change_category", "add_service", "change_service",
-                       "view_priorityrule", "change_priorityrule", "view_notification"],
+                       "view_priorityrule", "change_priorityrule", "view_notification", "view_holdreason",
+                       "add_holdreason", "change_holdreason"],
 }
 
 

@@ -71,7 +71,7 @@ TRANSITION_FIELDS: dict[str, tuple[str, ...]] = {
     "triage": ("category", "impact", "urgency", "team"),
     "route": ("team",),
     "start": ("assignee",),
-    "hold": ("hold_reason",),
+    "hold": ("hold_kind", "hold_reason"),
     "resolve": ("resolution_code", "resolution_notes", "workaround"),
 }
 # Transitions whose reason is shown to the reporter on the portal timeline.
@@ -104,6 +104,7 @@ class IncidentTransitions(Transitions[Incident]):
                     raise WorkflowError(f"{assignee} is not a member of {incident.team or 'the team'}.")
                 incident.assignee = assignee
         if name == "hold":
+            incident.hold_kind = inputs.get("hold_kind")
             incident.hold_reason = (inputs.get("hold_reason") or reason or "").strip()[:200]
         if name == "resolve":
             incident.resolution_code = inputs.get("resolution_code") or incident.resolution_code
@@ -135,7 +136,7 @@ class IncidentTransitions(Transitions[Incident]):
         if name == "resolve":
             message = incident.resolution_notes
         elif name == "hold":
-            message = incident.hold_reason
+            message = ": ".join(filter(None, [str(incident.hold_kind or ""), incident.hold_reason]))
         event = record_event(
             incident, kind=EventKind.TRANSITION, actor=user, transition=name,
             from_state=from_state, to_state=incident.state, message=message,
@@ -322,7 +323,17 @@ def comment_add(*, incident: Incident, author, body: str, public: bool, files: I
             clock.record_stakeholder_update(incident, at=comment.created_at)
         record_event(incident, kind=EventKind.COMMENT, actor=author, comment=comment, public=public,
                      message=body[:200], notify=public)
+        if author.pk == incident.reporter_id and public:
+            _resume_if_waiting_for_reporter(incident.pk)
     return comment
+
+
+def _resume_if_waiting_for_reporter(incident_id: int) -> None:
+    """The reporter answered an incident on hold waiting for them: it resumes (the SLA clock runs
+    again), as the reply is what it waited for. In the reply's transaction."""
+    waiting = Incident.objects.filter(pk=incident_id, state=State.ON_HOLD, hold_kind__waits_for_reporter=True)
+    if waiting.exists():
+        transition(incident=incident_id, user=system_user(), name="resume", reason="The reporter replied.")
 
 
 def incident_save_edits(*, incident: Incident, user, changed: Iterable[str]) -> Incident:

@@ -79,9 +79,9 @@ def has_resolution(incident: Incident) -> bool:
     return bool((incident.resolution_notes or "").strip()) and bool(incident.resolution_code)
 
 
-@guard("Give a reason for putting the incident on hold.")
+@guard("Say what the incident is waiting for before putting it on hold.")
 def has_hold_reason(incident: Incident) -> bool:
-    return bool((incident.hold_reason or "").strip())
+    return incident.hold_kind_id is not None or bool((incident.hold_reason or "").strip())
 
 
 # Other apps add conditions for closing (a required post-incident review, ...). Each gate takes the
@@ -181,6 +181,7 @@ class IncidentStateMachine(models.Model):
         if self.on_hold_since:
             self.paused_seconds += int((timezone.now() - self.on_hold_since).total_seconds())
         self.on_hold_since = None
+        self.hold_kind = None
         self.hold_reason = ""
 
     @transition(field="state", source=State.IN_PROGRESS, target=State.RESOLVED,

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from core.admin import RecordHistoryAdmin
 
 from .. import selectors
-from ..models import Category, IncidentEvent, PriorityRule, Service, Team
+from ..models import Category, HoldReason, IncidentEvent, PriorityRule, Service, Team
 
 
 @admin.register(Team)
@@ -41,6 +41,13 @@ class CategoryAdmin(RecordHistoryAdmin):
 class ServiceAdmin(RecordHistoryAdmin):
     list_display = ("name", "description")
     search_fields = ("name",)
+
+
+@admin.register(HoldReason)
+class HoldReasonAdmin(RecordHistoryAdmin):
+    list_display = ("name", "waits_for_reporter", "active", "position")
+    list_editable = ("position",)
+    list_filter = ("active", "waits_for_reporter")
 
 
 @admin.register(PriorityRule)

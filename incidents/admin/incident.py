@@ -71,12 +71,12 @@ class IncidentAdmin(QuickListMixin, IncidentSlaAdminMixin, KnownErrorViews, Inci
             "summary", "description", "category", "service", ("impact", "urgency", "priority"),
             ("confidential", "is_major"), "parent", ("known_error", "triage_decision"),
         )}),
-        ("Assignment", {"fields": ("team", "assignee", "state", "hold_reason", "loaded_version")}),
+        ("Assignment", {"fields": ("team", "assignee", "state", ("hold_kind", "hold_reason"), "loaded_version")}),
         ("Resolution", {"fields": ("resolution_code", "resolution_notes", "workaround")}),
         ("SLA clock", {"fields": ("sla_clock",)}),
     )
     change_readonly_fields = (
-        "reference", "reporter_contact", "channel", "opened_at", "priority", "state", "hold_reason",
+        "reference", "reporter_contact", "channel", "opened_at", "priority", "state", "hold_kind", "hold_reason",
         "known_error", "triage_decision", "sla_clock",
     )
     add_fieldsets = (

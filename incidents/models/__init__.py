@@ -1,12 +1,14 @@
 """Incident models, one module per concern; import them from here."""
 
 from .incident import (
+    DEFAULT_HOLD_REASONS,
     DEFAULT_MATRIX,
     Attachment,
     Category,
     Channel,
     Comment,
     EventKind,
+    HoldReason,
     Incident,
     IncidentEvent,
     IncidentQuerySet,
@@ -37,7 +39,8 @@ from .sla import (
 )
 
 __all__ = [
-    "DEFAULT_MATRIX", "Attachment", "Category", "Channel", "Comment", "EventKind", "Incident", "IncidentEvent",
+    "DEFAULT_HOLD_REASONS", "DEFAULT_MATRIX", "Attachment", "Category", "Channel", "Comment", "EventKind", "HoldReason", "Incident",
+    "IncidentEvent",
     "IncidentQuerySet", "Level", "Notification", "Priority", "PriorityRule", "ResolutionCode", "Sequence",
     "Service", "Team", "TriageDecision", "attachment_path", "priority_for",
     # SLA clock, escalation and on-call

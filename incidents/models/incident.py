@@ -128,6 +128,30 @@ def priority_for(impact: str, urgency: str) -> int:
     return rule if rule is not None else DEFAULT_MATRIX[(impact, urgency)]
 
 
+class HoldReason(models.Model):
+    """What an incident on hold waits for, from a short list the desk keeps (with free text beside
+    it on the incident). A reporter's reply resumes an incident that waits for them."""
+
+    name = models.CharField(max_length=80, unique=True)
+    waits_for_reporter = models.BooleanField(
+        default=False, help_text="A reply from the reporter resumes the incident (and restarts its SLA clock).")
+    active = models.BooleanField(default=True, help_text="Offered when putting an incident on hold.")
+    position = models.PositiveSmallIntegerField(default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# Created with the schema (post_migrate), editable afterwards.
+DEFAULT_HOLD_REASONS = [
+    ("Waiting for the user", True), ("Waiting for a vendor", False), ("Waiting for a change", False),
+]
+
+
 class Sequence(models.Model):
     """Counters for human references. One row per kind, incremented under the row lock."""
 
@@ -202,6 +226,8 @@ class Incident(ConcurrentTransitionMixin, IncidentStateMachine):
     updated_at = models.DateTimeField(auto_now=True)
 
     on_hold_since = models.DateTimeField(null=True, blank=True, editable=False)
+    hold_kind = models.ForeignKey(HoldReason, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                  verbose_name="waiting for")
     hold_reason = models.CharField(max_length=200, blank=True)
     paused_seconds = models.PositiveIntegerField(default=0, editable=False)
     reopen_count = models.PositiveSmallIntegerField(default=0, editable=False)

@@ -65,7 +65,7 @@ def test_change_form_groups_fields_into_classification_assignment_and_resolution
         "summary", "description", "category", "service", "impact", "urgency", "priority",
         "confidential", "is_major", "parent", "known_error", "triage_decision",
     ]
-    assert fieldsets["Assignment"] == ["team", "assignee", "state", "hold_reason", "loaded_version"]
+    assert fieldsets["Assignment"] == ["team", "assignee", "state", "hold_kind", "hold_reason", "loaded_version"]
     assert fieldsets["Resolution"] == ["resolution_code", "resolution_notes", "workaround"]
     assert fieldsets["SLA clock"] == ["sla_clock"]
     form = response.context["adminform"].form

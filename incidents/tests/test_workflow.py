@@ -118,8 +118,8 @@ def test_resolve_without_resolution_notes_is_refused_with_the_reason(incident_in
     assert incident.state == State.IN_PROGRESS
 
 
-def test_hold_needs_a_reason(incident_in, resolver):
-    with pytest.raises(WorkflowError, match="reason"):
+def test_hold_needs_to_say_what_it_waits_for(incident_in, resolver):
+    with pytest.raises(WorkflowError, match="what the incident is waiting for"):
         services.transition(incident=incident_in(State.IN_PROGRESS), user=resolver, name="hold")
 
 
