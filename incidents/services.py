@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -187,6 +188,9 @@ def close_gate_opened(incident_id: int) -> str | None:
             return "closed"
         if incident.auto_close_at is not None:
             return None
+        if incident.resolved_at and incident.comments.filter(author_id=incident.reporter_id,
+                                                             created_at__gte=incident.resolved_at).exists():
+            return None  # the reporter answered instead of confirming: the desk closes it, not the clock
         now = timezone.now()
         due = max(clock.auto_close_time(incident.resolved_at or now, clock.config_in_use().default_calendar()), now)
         next_due = min(incident.next_due_at, due) if incident.next_due_at else due
@@ -325,7 +329,24 @@ def comment_add(*, incident: Incident, author, body: str, public: bool, files: I
                      message=body[:200], notify=public)
         if author.pk == incident.reporter_id and public:
             _resume_if_waiting_for_reporter(incident.pk)
+            _answer_on_resolved(incident.pk, author, body)
     return comment
+
+
+def _answer_on_resolved(incident_id: int, reporter, body: str) -> None:
+    """The reporter wrote on a resolved incident instead of confirming: it does not close by itself
+    behind their back. With ITSM_REPORTER_REPLY_REOPENS it reopens (their words are the reason);
+    otherwise its auto-close stops and the portal offers the reopen."""
+    locked = Incident.objects.select_for_update().filter(pk=incident_id, state=State.RESOLVED).first()
+    if locked is None:
+        return
+    if getattr(settings, "ITSM_REPORTER_REPLY_REOPENS", False):
+        transition(incident=incident_id, user=reporter, name="reopen", reason=body[:1000])
+        return
+    if locked.auto_close_at is not None:
+        Incident.objects.filter(pk=incident_id).update(auto_close_at=None)
+        record_event(locked, kind=EventKind.AUTO_CLOSE, actor=system_user(), public=False, notify=False,
+                     message="Auto-close stopped: the reporter replied instead of confirming the fix.")
 
 
 def _resume_if_waiting_for_reporter(incident_id: int) -> None:

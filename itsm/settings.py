@@ -322,6 +322,8 @@ ITSM_BASE_URL = env("ITSM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 ITSM_PAGING_WEBHOOK_URL = env("ITSM_PAGING_WEBHOOK_URL")
 # A resolved incident closes itself after this many business days without a reply from the reporter.
 ITSM_AUTO_CLOSE_BUSINESS_DAYS = env_int("ITSM_AUTO_CLOSE_BUSINESS_DAYS", 3)
+# A reporter's reply on a resolved incident stops its auto-close; with this on, it reopens it too.
+ITSM_REPORTER_REPLY_REOPENS = env_bool("ITSM_REPORTER_REPLY_REOPENS", False)
 
 # --- Security (production values come from the environment) -------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", ITSM_PRODUCTION)

@@ -231,7 +231,12 @@ def incident_comment(request: HttpRequest, reference: str) -> HttpResponse:
         return _render_detail(request, incident, comment_form=form, status=400)
     except services.WorkflowError as exc:
         return _render_detail(request, incident, comment_form=form, refusal=exc.message, status=409)
-    messages.success(request, "Your message has been added.")
+    incident.refresh_from_db(fields=["state"])
+    if incident.state == State.RESOLVED:
+        messages.success(request, "Your message has been added, and the incident will not close by itself. "
+                                  "If the problem is still there, choose “No, still broken” to reopen it.")
+    else:
+        messages.success(request, "Your message has been added.")
     return redirect("portal:incident_detail", reference=incident.reference)
 
 

@@ -78,3 +78,31 @@ def test_a_reporters_portal_reply_resumes_it(client, in_progress, reporter, reso
                            {"body": "Here it is, the error says 809."})
     assert response.status_code == 302
     assert Incident.objects.get(pk=held.pk).state == State.IN_PROGRESS
+
+
+# --- a reply on a resolved incident -----------------------------------------------------------------
+@pytest.fixture
+def resolved(in_progress, resolver):
+    return services.transition(incident=in_progress, user=resolver, name="resolve", resolution_code="fixed",
+                               resolution_notes="Renewed your VPN profile.")
+
+
+def test_a_reply_instead_of_a_confirmation_stops_the_auto_close_and_the_portal_offers_the_reopen(
+    client, resolved, reporter
+):
+    assert resolved.auto_close_at is not None
+    client.force_login(reporter)
+    response = client.post(reverse("portal:incident_comment", args=[resolved.reference]),
+                           {"body": "It dropped again this morning."}, follow=True)
+    incident = Incident.objects.get(pk=resolved.pk)
+    assert incident.state == State.RESOLVED and incident.auto_close_at is None
+    assert "will not close by itself" in response.content.decode() and "No, still broken" in response.content.decode()
+    assert incident.events.filter(kind="auto_close", message__startswith="Auto-close stopped").exists()
+
+
+def test_with_the_setting_a_reply_on_a_resolved_incident_reopens_it(settings, resolved, reporter):
+    settings.ITSM_REPORTER_REPLY_REOPENS = True
+    services.comment_add(incident=resolved, author=reporter, body="Still broken, same error.", public=True)
+    incident = Incident.objects.get(pk=resolved.pk)
+    assert incident.state == State.IN_PROGRESS
+    assert incident.events.filter(transition="reopen").get().message == "Still broken, same error."
