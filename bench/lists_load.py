@@ -16,8 +16,8 @@ from incidents.models import Team
 
 from .config import Config
 from .pages import BARE_TARGET, row_ids, url_or_none
-from .portal_load import WORKERS, gunicorn, load, log
-from .report import figure, median, percentile
+from .portal_load import WORKERS, combine, gunicorn, load, log
+from .report import figure
 
 AGENTS = 8
 
@@ -41,20 +41,16 @@ def lists_load(config: Config) -> dict:
     with gunicorn() as base:
         log(f"{len(agents)} agents on {base}: {', '.join(pages)}, in turn: 2 x {config.duration / 2:g} s each ...")
         result = load(base, pages, agents, DEFAULT_PASSWORD, config.duration / 2, rounds=2)
-    m = {}
-    for name, runs in result["phases"].items():
-        latencies = [x for r in runs for x in r.pop("latencies_ms")]
-        m[name] = {"p50": median(latencies), "p95": percentile(latencies, 95),
-                   "rps": len(latencies) / sum(r["seconds"] for r in runs)}
+    m = {name: combine(runs) for name, runs in result["phases"].items()}
     bare = m["bare"]
     figures = []
     for name, label in (("list", "incident list, first page"), ("queue", f"queue ({desk.slug if desk else 'all'})")):
         figures += [
-            figure(f"{label} p95, {len(agents)} agents at once", m[name]["p95"], "ms",
-                   ceiling="bare view, same rows p95", ceiling_value=bare["p95"], target=f"<= {BARE_TARGET:g}x",
-                   met=m[name]["p95"] <= BARE_TARGET * bare["p95"]),
-            figure(f"{label} p50, {len(agents)} agents at once", m[name]["p50"], "ms",
-                   ceiling="bare view, same rows p50", ceiling_value=bare["p50"]),
+            figure(f"{label} p95, {len(agents)} agents at once", m[name]["p95_ms"], "ms",
+                   ceiling="bare view, same rows p95", ceiling_value=bare["p95_ms"], target=f"<= {BARE_TARGET:g}x",
+                   met=m[name]["p95_ms"] <= BARE_TARGET * bare["p95_ms"]),
+            figure(f"{label} p50, {len(agents)} agents at once", m[name]["p50_ms"], "ms",
+                   ceiling="bare view, same rows p50", ceiling_value=bare["p50_ms"]),
             figure(f"{label} pages/s", m[name]["rps"], "req/s", ceiling="bare view pages/s",
                    ceiling_value=bare["rps"], higher_is_better=True),
         ]

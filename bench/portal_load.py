@@ -160,7 +160,7 @@ def portal_submit(config: Config) -> dict:
         log(f"{', '.join(phases)}, in turn: 2 x {duration / 2:g} s each ...")
         result = load(base, phases, users, DEFAULT_PASSWORD, duration / 2, rounds=2)
     created = _clean_up(last_incident)
-    m = {name: _combine(runs) for name, runs in result["phases"].items()}
+    m = {name: combine(runs) for name, runs in result["phases"].items()}
     portal, rows, lean, bare = m["portal"], m["rows"], m["rows_no_outbox"], m["bare"]
     form_get, bare_get = m["form_get"], m["bare_get"]
     log(f"submissions/s: portal {portal['rps']:.1f}, same rows {rows['rps']:.1f}, one row {bare['rps']:.1f} "
@@ -199,7 +199,7 @@ def portal_submit(config: Config) -> dict:
             "workers": WORKERS, "users": len(users)}
 
 
-def _combine(runs: list[dict]) -> dict:
+def combine(runs: list[dict]) -> dict:
     latencies = [x for r in runs for x in r.pop("latencies_ms")]
     gets = [x for r in runs for x in r.pop("get_latencies_ms", [])]
     seconds = sum(r["seconds"] for r in runs)

@@ -28,3 +28,11 @@ def single_line(text: str | None) -> str:
 def clean_text(text: str | None) -> str:
     """Line breaks and tabs kept (Windows line ends made plain), other control characters dropped."""
     return _strip((text or "").replace("\r\n", "\n").replace("\r", "\n"), keep="\n\t").strip()
+
+
+SUBJECT_LIMIT = 200
+
+
+def mail_subject(text: str | None) -> str:
+    """An e-mail subject: one line (a line break in a header is an injection), at most 200 characters."""
+    return single_line(text)[:SUBJECT_LIMIT]

@@ -21,7 +21,7 @@ from django.urls import reverse
 
 from core import outbox
 from core.retry import MAIL_TASK
-from core.text import single_line
+from core.text import mail_subject
 
 from .models import EventKind, IncidentEvent, Notification
 
@@ -82,17 +82,19 @@ def _subject(event: IncidentEvent) -> str:
     else:
         what = incident.get_state_display()
     # One line whatever the stored summary holds: a line break in a header is an injection.
-    return single_line(f"[{incident.reference}] {what}: {incident.summary}")[:200]
+    return mail_subject(f"[{incident.reference}] {what}: {incident.summary}")
 
 
 def owe(event: IncidentEvent) -> int:
     """Write a row for every e-mail this event owes (in the caller's transaction). Returns how many."""
-    addresses = recipients(event)
-    Notification.objects.bulk_create(
-        [Notification(event=event, channel="email", recipient=address) for address in addresses],
-        ignore_conflicts=True,
-    )
-    return len(addresses)
+    return owe_to(event, recipients(event))
+
+
+def owe_to(event: IncidentEvent, addresses: Iterable[str]) -> int:
+    """Write a row for an e-mail about `event` to each address, once (in the caller's transaction)."""
+    rows = [Notification(event=event, channel="email", recipient=address) for address in dict.fromkeys(addresses)]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
 
 
 def deliver(event_id: int) -> int:
@@ -144,7 +146,7 @@ def deliver_notices(event_ids: Iterable[int]) -> int:
                 "events": events, "incident": incident, "base_url": settings.ITSM_BASE_URL,
             })
             what = events[0].get_kind_display() if len(events) == 1 else f"{len(events)} SLA notices"
-            send_mail(single_line(f"[{incident.reference}] {what}: {incident.summary}")[:200], body, None, [recipient])
+            send_mail(mail_subject(f"[{incident.reference}] {what}: {incident.summary}"), body, None, [recipient])
             return notes
 
         owed = (Notification.objects.filter(pk__in=note_ids)

@@ -19,7 +19,7 @@ from core.errors import WorkflowError
 from core.text import clean_text, single_line
 from core.transitions import TransitionInfo, Transitions
 
-from . import events, roles
+from . import events, roles, selectors
 from .models import (
     Attachment,
     Category,
@@ -182,7 +182,7 @@ def close_gate_opened(incident_id: int) -> str | None:
         incident = Incident.objects.select_for_update().filter(pk=incident_id).first()
         if incident is None or incident.state != State.RESOLVED or close_refusal(incident) is not None:
             return None
-        if incident.events.filter(transition="confirm", actor_id=incident.reporter_id).exists():
+        if selectors.reporter_confirmations(incident.reporter_id).filter(incident=incident).exists():
             transition(incident=incident, user=system_user(), name="close",
                        reason="The reporter had confirmed the fix; the follow-up is done.")
             return "closed"
@@ -340,7 +340,7 @@ def _answer_on_resolved(incident_id: int, reporter, body: str) -> None:
     locked = Incident.objects.select_for_update().filter(pk=incident_id, state=State.RESOLVED).first()
     if locked is None:
         return
-    if getattr(settings, "ITSM_REPORTER_REPLY_REOPENS", False):
+    if settings.ITSM_REPORTER_REPLY_REOPENS:
         transition(incident=incident_id, user=reporter, name="reopen", reason=body[:1000])
         return
     if locked.auto_close_at is not None:

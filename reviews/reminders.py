@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from core import outbox
 from core.retry import MAIL_TASK
-from core.text import single_line
+from core.text import mail_subject
 
 from .models import ActionItem, Reminder, ReminderKind
 
@@ -58,8 +58,8 @@ def _send(item: ActionItem, kind: str, day: date, today: date) -> bool:
             "days_overdue": (today - item.due_date).days, "base_url": settings.ITSM_BASE_URL,
         }
         what = "Overdue action" if kind == ReminderKind.REMINDER else "Escalated: overdue action"
-        subject = f"[{item.review.reference}] {what}: {item.description}"[:200]
-        send_mail(single_line(subject), render_to_string(template, context), None, [reminder.recipient])
+        subject = mail_subject(f"[{item.review.reference}] {what}: {item.description}")
+        send_mail(subject, render_to_string(template, context), None, [reminder.recipient])
         return rows
 
     owed = Reminder.objects.filter(action_item=item, kind=kind, day=day, error="")

@@ -18,26 +18,24 @@ class DeliveryFilter(admin.SimpleListFilter):
     parameter_name = "delivery"
 
     def lookups(self, request, model_admin) -> list[tuple[str, str]]:
-        return [("unsent", "Not sent yet"), ("sent", "Sent"), ("failed", "Could not be sent")]
+        return [("unsent", "Not sent yet"), ("sent", "Sent")]
 
     def queryset(self, request, queryset: QuerySet) -> QuerySet:
         if self.value() == "unsent":
-            return queryset.filter(sent_at__isnull=True, error="")
+            return queryset.filter(sent_at__isnull=True)
         if self.value() == "sent":
             return queryset.filter(sent_at__isnull=False)
-        if self.value() == "failed":
-            return queryset.exclude(error="")
         return queryset
 
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "incident", "kind", "recipient", "sent_at", "error")
+    list_display = ("created_at", "incident", "kind", "recipient", "sent_at")
     list_filter = (DeliveryFilter, "channel")
     list_select_related = ("event__incident",)
     search_fields = ("recipient", "event__incident__reference")
     show_full_result_count = False
-    fields = ("incident", "kind", "channel", "recipient", "created_at", "sent_at", "error")
+    fields = ("incident", "kind", "channel", "recipient", "created_at", "sent_at")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Notification]:
         return selectors.of_visible_incidents(super().get_queryset(request), request.user, path="event__incident")

@@ -13,8 +13,8 @@ from django.db import transaction
 from core import outbox
 
 from .. import events
-from ..models import EventKind, Incident, Notification, Page, Rotation
-from ..notifications import deliver_sla_notices
+from ..models import EventKind, Incident, Page, Rotation
+from ..notifications import deliver_sla_notices, owe_to
 from ..services import system_user
 from ..workflow import OPEN_STATES
 from . import rotation as oncall
@@ -87,9 +87,6 @@ def pass_on(page: Page, ctx: Lookups) -> Page | None:
         incident, kind=EventKind.ESCALATION, actor=ctx.system, notify=False,
         message=f"Nobody in the {incident.team} rotation acknowledged the page: notified the incident managers.",
     )
-    emails = ctx.manager_emails()
-    Notification.objects.bulk_create(
-        [Notification(event=event, channel="email", recipient=a) for a in emails], ignore_conflicts=True,
-    )
+    owe_to(event, ctx.manager_emails())
     outbox.enqueue_on_commit(deliver_sla_notices, [event.pk])
     return None

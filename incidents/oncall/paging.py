@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from core import outbox
 from core.retry import MAIL_ERRORS, MAIL_TASK
-from core.text import single_line
+from core.text import mail_subject
 
 from .. import events
 from ..models import EventKind, Page
@@ -128,7 +128,7 @@ def send_page(page_id: int) -> dict[str, bool]:
             return []
         incident = page.incident
         send_mail(
-            single_line(f"[PAGE] {incident.reference} P{incident.priority}: {incident.summary}")[:200],
+            mail_subject(f"[PAGE] {incident.reference} P{incident.priority}: {incident.summary}"),
             f"You are on call and {incident.reference} needs you now.\n\n{incident.summary}\n\n"
             f"Acknowledge: {ack_url(page)}\n",
             None, [page.user.email],
