@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_fsm",
     "simple_history",
@@ -85,9 +87,11 @@ INSTALLED_APPS = [
     "csp",
     "itsm",
     "core",
+    "tokens",
     "knowledge_base",
     "incidents",
     "reviews",
+    "webhooks",
     "compliance",
 ]
 
@@ -358,14 +362,60 @@ ITSM_REVIEW_ESCALATE_AFTER_DAYS = env_int("ITSM_REVIEW_ESCALATE_AFTER_DAYS", 7)
 # A state machine's history is a record, not something to roll back (reverting an FSM row 500s).
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
+# --- REST API (/api/v1/) -------------------------------------------------------------------------
+def env_rate(name: str, default: str) -> str:
+    """A throttle rate such as "600/min" (second, minute, hour or day)."""
+    value = env(name, default).strip()
+    count, _, period = value.partition("/")
+    if not (count.isdigit() and int(count) > 0 and period in ("s", "sec", "second", "m", "min", "minute",
+                                                               "h", "hour", "d", "day")):
+        raise ImproperlyConfigured(f'{name} must be a rate such as "600/min" (per second, min, hour or day), not {value!r}.')
+    return value
+
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tokens.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.throttling.PerTokenThrottle", "core.api.throttling.AnonymousIPThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env_rate("ITSM_API_THROTTLE_TOKEN", "1200/min"),
+        "anon": env_rate("ITSM_API_THROTTLE_ANON", "60/min"),
+    },
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
+                                 "rest_framework.renderers.BrowsableAPIRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser",
+                               "rest_framework.parsers.MultiPartParser",
+                               "rest_framework.parsers.FormParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+# Largest request body the API reads, in bytes: a JSON body or a multipart upload (answer: 413).
+ITSM_API_MAX_BODY_BYTES = env_int("ITSM_API_MAX_BODY_BYTES", ITSM_MAX_UPLOAD_BYTES + 1024 * 1024, minimum=1024)
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ITSM portal API",
+    "DESCRIPTION": (
+        "Incidents, their transitions, comments and attachments; the knowledge base; post-incident "
+        "reviews. Authenticate with `Authorization: Bearer <token>` (API tokens are issued in the "
+        "admin) or a browser session. Every error has one shape (`Error`)."
+    ),
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
 }
 
 LOG_FORMAT = env("LOG_FORMAT", "text")

@@ -2,8 +2,18 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
 
 from core.health import healthz
+from incidents.api.urls import routes as incident_routes
+from knowledge_base.api.urls import routes as knowledge_routes
+from reviews.api.urls import routes as review_routes
+
+# The one router of /api/v1/: each app lists its (prefix, viewset, basename) in api/urls.py.
+router = DefaultRouter()
+for prefix, viewset, basename in (*incident_routes, *knowledge_routes, *review_routes):
+    router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
@@ -12,6 +22,11 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("portal/", include("incidents.portal.urls")),
     path("pages/", include("incidents.oncall.urls")),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The split view serves its script as a file: the Content-Security-Policy allows no inline code.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("healthz", healthz, name="healthz"),
 ]
 # No route serves MEDIA_URL, in any configuration: attachments leave only through views that check

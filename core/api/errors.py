@@ -1,0 +1,115 @@
+"""One error shape for the whole API, whatever went wrong and wherever.
+
+    {"status": 409, "code": "transition_refused", "detail": "A sentence for a person.",
+     "errors": {"field": ["What is wrong with it."]},          # 400 only
+     "allowed_transitions": ["start", "route"]}                # 409 on a transition only
+
+`exception_handler` (REST_FRAMEWORK["EXCEPTION_HANDLER"]) turns every exception a view lets out
+into it: DRF's own, Django's `ValidationError` and `Http404`, a `WorkflowError` refusal (409), a
+body over the limit (413). A 404 says the same for an object that does not exist and for one the
+caller may not see, so that an id or reference leaks nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+
+from core.errors import WorkflowError
+
+NOT_FOUND = "Not found (or not yours to see)."
+
+
+class Conflict(exceptions.APIException):
+    """409: the action is refused as things stand (an illegal or stale transition)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "The action is not possible now."
+
+    def __init__(self, detail: str, *, code: str = "conflict", **extra: Any) -> None:
+        super().__init__(detail, code)
+        self.extra = extra
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+    default_detail = "The request body is too large."
+
+
+def _flatten(detail: Any) -> Any:
+    """DRF's ErrorDetail tree as plain strings."""
+    if isinstance(detail, dict):
+        return {key: _flatten(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_flatten(value) for value in detail]
+    return str(detail)
+
+
+def _validation_body(errors: dict) -> dict:
+    errors = _flatten(errors)
+    general = errors.pop("non_field_errors", None) or errors.pop("__all__", None)
+    if general:
+        detail = " ".join(general)
+    elif errors:
+        detail = "Some fields are not valid: " + ", ".join(errors) + "."
+    else:
+        detail = "The request is not valid."
+    return {"code": "invalid", "detail": detail, "errors": errors}
+
+
+def error_body(status_code: int, code: str, detail: str, **extra: Any) -> dict:
+    return {"status": status_code, "code": code, "detail": detail, **extra}
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    headers: dict[str, str] = {}
+    if isinstance(exc, WorkflowError):
+        exc = Conflict(exc.message, code="refused")
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound(NOT_FOUND)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    if not isinstance(exc, exceptions.APIException):
+        return None  # a bug: Django's 500 handling (and error reporting) takes it
+
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        body = _validation_body(detail)
+        code = body.pop("code")
+        response_body = error_body(exc.status_code, code, **body)
+    else:
+        detail = exc.detail
+        if isinstance(detail, (list, dict)):
+            detail = " ".join(str(v) for v in (detail.values() if isinstance(detail, dict) else detail))
+        code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
+        response_body = error_body(exc.status_code, code, str(detail), **getattr(exc, "extra", {}))
+    if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
+        request = context.get("request")
+        authenticate_header = None
+        if request is not None:
+            view = context.get("view")
+            authenticate_header = view.get_authenticate_header(request) if view is not None else None
+        if authenticate_header:
+            headers["WWW-Authenticate"] = authenticate_header
+        else:
+            # DRF answers 403 when no authenticator names a scheme; a missing credential is a 401.
+            headers["WWW-Authenticate"] = 'Bearer realm="api"'
+        response_body["status"] = status.HTTP_401_UNAUTHORIZED
+        return Response(response_body, status=status.HTTP_401_UNAUTHORIZED, headers=headers)
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        headers["Retry-After"] = str(int(exc.wait) + 1)
+        response_body["retry_after"] = int(exc.wait) + 1
+    return Response(response_body, status=exc.status_code, headers=headers)

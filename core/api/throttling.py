@@ -1,0 +1,29 @@
+"""Request rates per API token (or signed-in user) and per anonymous IP address; the rates come from
+ITSM_API_THROTTLE_TOKEN and ITSM_API_THROTTLE_ANON. Over the rate: 429 with Retry-After."""
+
+from __future__ import annotations
+
+from rest_framework.throttling import SimpleRateThrottle
+
+
+class PerTokenThrottle(SimpleRateThrottle):
+    """One budget per token: two scripts of one person with two tokens do not starve each other.
+    A browser session counts as its user's."""
+
+    scope = "token"
+
+    def get_cache_key(self, request, view) -> str | None:
+        if not request.user or not request.user.is_authenticated:
+            return None
+        token = getattr(request, "auth", None)
+        ident = f"t{token.pk}" if getattr(token, "pk", None) else f"u{request.user.pk}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class AnonymousIPThrottle(SimpleRateThrottle):
+    scope = "anon"
+
+    def get_cache_key(self, request, view) -> str | None:
+        if request.user and request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

@@ -1,0 +1,66 @@
+"""Issuing, checking and revoking API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import ApiToken
+
+KEY_PREFIX = "itsm_"
+# A token used again within this time is not written again: one UPDATE a minute, not one a request.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def issue(*, user, name: str, created_by=None, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
+    """A new token for `user`. Returns it and the key, which exists nowhere else: show it once."""
+    name = " ".join((name or "").split())[:100]
+    if not name:
+        raise ValueError("Give the token a name that says what uses it.")
+    while True:
+        prefix = secrets.token_hex(4)
+        if not ApiToken.objects.filter(prefix=prefix).exists():
+            break
+    key = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    token = ApiToken.objects.create(user=user, name=name, prefix=prefix, digest=digest(key),
+                                    created_by=created_by or user, expires_at=expires_at)
+    return token, key
+
+
+def parse_prefix(key: str) -> str | None:
+    if not key.startswith(KEY_PREFIX):
+        return None
+    prefix, _, secret = key[len(KEY_PREFIX):].partition("_")
+    return prefix if prefix and secret else None
+
+
+def authenticate(key: str, *, ip: str | None = None) -> ApiToken | None:
+    """The usable token for this key, or None. Looked up by prefix, compared in constant time."""
+    prefix = parse_prefix(key)
+    if prefix is None:
+        return None
+    token = ApiToken.objects.usable().select_related("user").filter(prefix=prefix).first()
+    if token is None or not hmac.compare_digest(token.digest, digest(key)):
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION or token.last_used_ip != ip:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=ip)
+        token.last_used_at, token.last_used_ip = now, ip
+    return token
+
+
+def revoke(token: ApiToken, *, by) -> bool:
+    """Revoke the token (it stays listed, with who revoked it and when). False if it already was."""
+    with transaction.atomic():
+        updated = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revoked_by=by)
+    return bool(updated)
