@@ -3,6 +3,7 @@ ITSM_API_THROTTLE_TOKEN and ITSM_API_THROTTLE_ANON. Over the rate: 429 with Retr
 
 from __future__ import annotations
 
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.throttling import SimpleRateThrottle
 
 
@@ -21,9 +22,14 @@ class PerTokenThrottle(SimpleRateThrottle):
 
 
 class AnonymousIPThrottle(SimpleRateThrottle):
+    """Callers without valid credentials, per address (`BodyLimitMixin` checks it before the 401)."""
+
     scope = "anon"
 
     def get_cache_key(self, request, view) -> str | None:
-        if request.user and request.user.is_authenticated:
-            return None
+        try:
+            if request.user and request.user.is_authenticated:
+                return None
+        except AuthenticationFailed:
+            pass  # a bad token counts against its address
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import exceptions, routers, serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,10 +15,16 @@ from core.transitions import TransitionInfo
 
 from .errors import Conflict, PayloadTooLarge
 from .schema import ErrorSerializer
+from .throttling import AnonymousIPThrottle
 
 
 class BodyLimitMixin:
-    """413 before a byte of an oversize body is parsed (ITSM_API_MAX_BODY_BYTES)."""
+    """The checks every API view makes before anything else (first in each viewset's bases):
+
+    - 413 before a byte of an oversize body is parsed (ITSM_API_MAX_BODY_BYTES);
+    - the per-address limit for callers without valid credentials, before the 401: DRF checks
+      permissions before throttles, so a client guessing tokens would never be slowed down.
+    """
 
     def initial(self, request: Request, *args, **kwargs) -> None:
         try:
@@ -28,7 +34,22 @@ class BodyLimitMixin:
         if length > settings.ITSM_API_MAX_BODY_BYTES:
             raise PayloadTooLarge(f"The request body is {length:,} bytes; at most "
                                   f"{settings.ITSM_API_MAX_BODY_BYTES:,} are accepted.")
+        failure = None
+        try:
+            authenticated = request.user.is_authenticated
+        except exceptions.AuthenticationFailed as error:
+            authenticated, failure = False, error
+        if not authenticated:
+            limit = AnonymousIPThrottle()
+            if not limit.allow_request(request, self):
+                self.throttled(request, limit.wait())
+        if failure is not None:
+            raise failure  # DRF would otherwise go on as anonymous and say "not provided"
         super().initial(request, *args, **kwargs)
+
+
+class ApiRootView(BodyLimitMixin, routers.APIRootView):
+    """/api/v1/: the list of the API's collections."""
 
 
 class TransitionSerializer(serializers.Serializer):

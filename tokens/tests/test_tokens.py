@@ -201,3 +201,12 @@ def test_anonymous_requests_are_limited_per_address(db, monkeypatch):
         assert client.get(API_ROOT, REMOTE_ADDR="192.0.2.7").status_code == 401
     assert_error(client.get(API_ROOT, REMOTE_ADDR="192.0.2.7"), 429)
     assert client.get(API_ROOT, REMOTE_ADDR="192.0.2.8").status_code == 401
+
+
+def test_guessing_tokens_is_slowed_down_per_address(db, monkeypatch):
+    from core.api.throttling import AnonymousIPThrottle
+
+    monkeypatch.setattr(AnonymousIPThrottle, "THROTTLE_RATES", {"token": "60/min", "anon": "2/min"})
+    for _ in range(2):
+        assert_error(bearer("itsm_abcd1234_guess").get(API_ROOT, REMOTE_ADDR="192.0.2.9"), 401, "authentication_failed")
+    assert_error(bearer("itsm_abcd1234_guess").get(API_ROOT, REMOTE_ADDR="192.0.2.9"), 429, "throttled")
