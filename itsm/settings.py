@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "reviews",
     "webhooks",
     "compliance",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
