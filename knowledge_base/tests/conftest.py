@@ -1,5 +1,7 @@
 import pytest
 
+from core.tests.api_support import actors  # noqa: F401  (the API tests' one user per role)
+
 
 @pytest.fixture
 def agent(db):
