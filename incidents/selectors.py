@@ -8,23 +8,34 @@ whatever its length.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.text import smart_split, unescape_string_literal
 
 from knowledge_base import selectors as kb_selectors
 from knowledge_base.matching import KNOWN_ERROR
 
 from . import roles
 from .models import Attachment, Comment, EventKind, Incident, IncidentEvent, Team
-from .workflow import DONE_STATES, State
+from .workflow import DONE_STATES, OPEN_STATES, State
 
 QUEUE_PAGE_SIZE = 50
 CLAIMABLE_STATES = (State.NEW, State.TRIAGED)
 SUGGESTIONS = 5
+# Search: up to this many matching reporters are written into the query as ids (index-friendly).
+REPORTER_IDS_INLINE = 200
+# The search uses the first words of a long query only.
+SEARCH_MAX_WORDS = 8
+SEARCH_MAX_CHARS = 200
+# The SLA states a list can be narrowed to (the admin's filter, the API's `sla`).
+SLA_FILTERS = {"breached": "Breached", "at_risk": "At risk", "paused": "Clock paused"}
 
 
 # --- rows that point at incidents ---------------------------------------------------------------
@@ -35,6 +46,77 @@ def of_visible_incidents(queryset: QuerySet, user, *, path: str = "incident") ->
     if getattr(user, "is_superuser", False) or roles.is_incident_manager(user):
         return queryset
     return queryset.filter(**{f"{path}__in": Incident.objects.visible_to(user).values("pk")})
+
+
+# --- the staff's incident lists (admin changelist, API) -----------------------------------------
+def visible_incident(user, key: str | int, *, related: Sequence[str] = ()) -> Incident:
+    """One incident the user may see, by id or by reference (``INC-000123``, any case), with the
+    `related` rows joined; 404 for one that does not exist and for one they may not see alike."""
+    key = str(key).strip()
+    lookup = {"pk": key} if key.isdigit() else {"reference": key.upper()}
+    return get_object_or_404(Incident.objects.visible_to(user).select_related(*related), **lookup)
+
+
+def search_words(term: str) -> list[str]:
+    """The words of a search, quoted phrases kept whole. A pasted log must not become a thousand
+    ORs (SQLite: "Expression tree is too large"): the first words of a long query only."""
+    words = []
+    for bit in smart_split(term[:SEARCH_MAX_CHARS]):
+        if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
+            bit = unescape_string_literal(bit)
+        if bit.strip():
+            words.append(bit)
+    return words[:SEARCH_MAX_WORDS]
+
+
+def search_incidents(queryset: QuerySet[Incident], term: str) -> QuerySet[Incident]:
+    """Incidents of `queryset` matching every word of `term` in their reference, summary,
+    description, or their reporter's user name or e-mail, shaped so that PostgreSQL can use its
+    indexes.
+
+    Django's admin search joins the reporter for `reporter__username`/`__email` and ORs across both
+    tables, which forces a scan of every incident and a DISTINCT. Here the matching reporters are
+    looked up first, and each word becomes an OR of conditions on the incident table alone: trigram
+    indexes on reference, summary and description (migration 0011) and the reporter index, combined
+    in one bitmap scan; no duplicates, so no DISTINCT.
+    """
+    users = get_user_model().objects
+    for word in search_words(term):
+        match = Q(reference__icontains=word) | Q(summary__icontains=word) | Q(description__icontains=word)
+        people = users.filter(Q(username__icontains=word) | Q(email__icontains=word)).values_list("pk", flat=True)
+        reporters = list(people[: REPORTER_IDS_INLINE + 1])
+        if len(reporters) > REPORTER_IDS_INLINE:
+            match |= Q(reporter__in=people)  # a word most people's address contains: a subquery
+        elif reporters:
+            match |= Q(reporter_id__in=reporters)
+        queryset = queryset.filter(match)
+    return queryset
+
+
+def sla_breached_q(now: datetime) -> Q:
+    """Breached, as SQL on stored columns: marked by the sweep, or passed a moment ago, before the
+    sweep marked it."""
+    running = Q(state__in=OPEN_STATES, clock_paused_at__isnull=True)
+    return (
+        Q(response_breached=True) | Q(resolution_breached=True)
+        | (running & Q(responded_at__isnull=True, respond_by__lte=now))
+        | (running & Q(resolved_at__isnull=True, resolve_by__lte=now))
+    )
+
+
+def with_sla_status(queryset: QuerySet[Incident], status: str, *, now: datetime | None = None) -> QuerySet[Incident]:
+    """The incidents of `queryset` in SLA state `status` (a key of `SLA_FILTERS`): breached, at risk
+    (in the last quarter of the target, not breached yet) or with the clock paused."""
+    now = now or timezone.now()
+    if status == "breached":
+        return queryset.filter(sla_breached_q(now))
+    if status == "at_risk":
+        return queryset.filter(
+            state__in=OPEN_STATES, clock_paused_at__isnull=True, at_risk_from__lte=now,
+        ).exclude(sla_breached_q(now))
+    if status == "paused":
+        return queryset.filter(state=State.ON_HOLD)
+    return queryset
 
 
 # --- the reporter's incidents (portal) -----------------------------------------------------------
@@ -90,7 +172,8 @@ class TimelineEntry:
     attachments: list[Attachment] = field(default_factory=list)
 
 
-def _display_name(user) -> str:
+def display_name(user) -> str:
+    """How a person is named on the timelines and in the API; no one (the system) is the desk."""
     if user is None:
         return "Service desk"
     return user.get_full_name() or user.get_username()
@@ -101,8 +184,22 @@ def public_attachments(incident: Incident) -> QuerySet[Attachment]:
     return (
         Attachment.objects.filter(incident=incident, public=True)
         .exclude(comment__public=False)
-        .only("pk", "incident_id", "comment_id", "original_name", "size", "content_type", "uploaded_at")
+        .only("pk", "incident_id", "comment_id", "original_name", "size", "content_type", "public", "uploaded_at")
     )
+
+
+def incident_attachments(incident: Incident, *, internal: bool) -> QuerySet[Attachment]:
+    """The incident's files for one reader: every one for staff (work notes' included, as the
+    admin shows them), the public ones (`public_attachments`) for the reporter."""
+    if internal:
+        return Attachment.objects.filter(incident=incident)
+    return public_attachments(incident)
+
+
+def incident_comments(incident: Incident, *, internal: bool) -> QuerySet[Comment]:
+    """The incident's comments for one reader: work notes too for staff, public replies only for the reporter."""
+    comments = Comment.objects.filter(incident=incident)
+    return comments if internal else comments.filter(public=True)
 
 
 def public_timeline(incident: Incident) -> list[TimelineEntry]:
@@ -118,7 +215,7 @@ def public_timeline(incident: Incident) -> list[TimelineEntry]:
         entries.append(TimelineEntry(
             at=comment.created_at, kind="comment",
             headline="You wrote" if by_reporter else "Reply from the service desk",
-            actor_name=_display_name(comment.author), by_reporter=by_reporter, text=comment.body,
+            actor_name=display_name(comment.author), by_reporter=by_reporter, text=comment.body,
             attachments=attachments.get(comment.pk, []),
         ))
     events = (
@@ -134,7 +231,7 @@ def public_timeline(incident: Incident) -> list[TimelineEntry]:
             headline = TIMELINE_HEADLINES.get(event.transition, event.get_kind_display())
             text = event.message
         entries.append(TimelineEntry(
-            at=event.created_at, kind=event.kind, headline=headline, actor_name=_display_name(event.actor),
+            at=event.created_at, kind=event.kind, headline=headline, actor_name=display_name(event.actor),
             by_reporter=by_reporter, text=text,
         ))
     entries.sort(key=lambda entry: entry.at)

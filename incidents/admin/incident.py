@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html
-from django.utils.text import smart_split, unescape_string_literal
 from django.utils.timesince import timesince
 
 from core.admin import QuickListMixin, RecordHistoryAdmin
 from core.paginator import CappedCountPaginator
 
-from .. import roles, services
+from .. import roles, selectors, services
 from ..models import Incident
 from .actions import assign_to_me, route_to_team
 from .filters import AssignmentFilter
@@ -26,11 +24,6 @@ from .views import IncidentWorkViews
 
 # Where a refusal from the first attempt at saving waits for the second rendering of the form.
 REFUSAL_ATTR = "_incident_edit_refusal"
-# Search: up to this many matching reporters are written into the query as ids (index-friendly).
-REPORTER_IDS_INLINE = 200
-# The search uses the first words of a long query only.
-SEARCH_MAX_WORDS = 8
-SEARCH_MAX_CHARS = 200
 
 
 class EditRefused(Exception):
@@ -52,7 +45,7 @@ class IncidentAdmin(QuickListMixin, IncidentSlaAdminMixin, KnownErrorViews, Inci
     )
     search_fields = ("reference", "summary", "description", "reporter__username", "reporter__email")
     search_help_text = ("Reference, summary, description, or the reporter's user name or e-mail. "
-                        f"All words must match (the first {SEARCH_MAX_WORDS} are used).")
+                        f"All words must match (the first {selectors.SEARCH_MAX_WORDS} are used).")
     list_select_related = ("team", "assignee")
     # The table is large: no "N total" next to a filtered count, and counts stop at 5,000.
     show_full_result_count = False
@@ -98,33 +91,8 @@ class IncidentAdmin(QuickListMixin, IncidentSlaAdminMixin, KnownErrorViews, Inci
         return super().get_ordering(request)
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet[Incident], search_term: str):
-        """The admin's search over `search_fields`, shaped so that PostgreSQL can use its indexes.
-
-        Django's version joins the reporter for `reporter__username`/`__email` and ORs across both
-        tables, which forces a scan of every incident and a DISTINCT. Here the matching reporters
-        are looked up first, and each word becomes an OR of conditions on the incident table
-        alone: trigram indexes on reference, summary and description (migration 0011) and the
-        reporter index, combined in one bitmap scan; no duplicates, so no DISTINCT.
-        """
-        words = []
-        # A pasted log must not become a thousand ORs (SQLite: "Expression tree is too large").
-        for bit in smart_split(search_term[:SEARCH_MAX_CHARS]):
-            if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
-                bit = unescape_string_literal(bit)
-            if bit.strip():
-                words.append(bit)
-        words = words[:SEARCH_MAX_WORDS]
-        users = get_user_model().objects
-        for word in words:
-            match = Q(reference__icontains=word) | Q(summary__icontains=word) | Q(description__icontains=word)
-            people = users.filter(Q(username__icontains=word) | Q(email__icontains=word)).values_list("pk", flat=True)
-            reporters = list(people[: REPORTER_IDS_INLINE + 1])
-            if len(reporters) > REPORTER_IDS_INLINE:
-                match |= Q(reporter__in=people)  # a word most people's address contains: a subquery
-            elif reporters:
-                match |= Q(reporter_id__in=reporters)
-            queryset = queryset.filter(match)
-        return queryset, False
+        # The one incident search (`selectors.search_incidents`), which the API's `search` uses too.
+        return selectors.search_incidents(queryset, search_term), False
 
     @admin.display(description="Priority", ordering="priority")
     def priority_badge(self, incident: Incident) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import admin
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -34,7 +34,6 @@ from ..models import (
     SlaPolicy,
 )
 from ..sla import clock
-from ..workflow import OPEN_STATES, State
 
 # Shown as classes (sla-overdue, ...) coloured by itsm/static/itsm/admin.css.
 SLA_STATUSES = ("overdue", "at_risk", "on_track", "paused")
@@ -80,37 +79,19 @@ def sla_time_left(incident: Incident) -> str:
                        f"resolve by {_when(incident.resolve_by)}", text)
 
 
-def breached_q(now) -> Q:
-    running = Q(state__in=OPEN_STATES, clock_paused_at__isnull=True)
-    return (
-        Q(response_breached=True) | Q(resolution_breached=True)
-        # Passed a moment ago, before the sweep marked it.
-        | (running & Q(responded_at__isnull=True, respond_by__lte=now))
-        | (running & Q(resolved_at__isnull=True, resolve_by__lte=now))
-    )
-
-
 class SlaStatusFilter(admin.SimpleListFilter):
-    """Breached / at risk (last quarter of the target) / paused, as SQL on stored columns."""
+    """Breached / at risk (last quarter of the target) / paused, as SQL on stored columns
+    (`selectors.with_sla_status`, which the API's `sla` filter uses too)."""
 
     title = "SLA"
     parameter_name = "sla"
 
     def lookups(self, request, model_admin) -> list[tuple[str, str]]:
-        return [("breached", "Breached"), ("at_risk", "At risk"), ("paused", "Clock paused")]
+        return list(selectors.SLA_FILTERS.items())
 
     def queryset(self, request, queryset: QuerySet) -> QuerySet:
-        now = timezone.now()
         value = self.value()
-        if value == "breached":
-            return queryset.filter(breached_q(now))
-        if value == "at_risk":
-            return queryset.filter(
-                state__in=OPEN_STATES, clock_paused_at__isnull=True, at_risk_from__lte=now,
-            ).exclude(breached_q(now))
-        if value == "paused":
-            return queryset.filter(state=State.ON_HOLD)
-        return queryset
+        return selectors.with_sla_status(queryset, value) if value in selectors.SLA_FILTERS else queryset
 
 
 def sla_clock(incident: Incident) -> str:

@@ -132,9 +132,9 @@ def test_search_needs_every_word_and_keeps_quoted_phrases(client, agent, p1_netw
 
 
 def test_search_by_a_word_in_many_reporters_addresses(client, agent, p1_network, p4_platform, monkeypatch):
-    from incidents.admin import incident as incident_admin
+    from incidents import selectors
 
-    monkeypatch.setattr(incident_admin, "REPORTER_IDS_INLINE", 1)  # both reporters match: the subquery path
+    monkeypatch.setattr(selectors, "REPORTER_IDS_INLINE", 1)  # both reporters match: the subquery path
     client.force_login(agent)
     assert sorted(shown(client.get(CHANGELIST, {"q": "example.com"}))) == sorted(
         [p1_network.reference, p4_platform.reference])
