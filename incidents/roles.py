@@ -22,8 +22,8 @@ from core.roles import (
 )
 
 __all__ = [
-    "ALL_ROLES", "DESK_AGENT", "INCIDENT_MANAGER", "REPORTER", "RESOLVER", "ROLE_PERMISSIONS", "can_view",
-    "can_work_on", "is_desk_agent", "is_incident_manager", "is_member", "is_resolver", "is_staff_role",
+    "ALL_ROLES", "DESK_AGENT", "INCIDENT_MANAGER", "REPORTER", "RESOLVER", "ROLE_PERMISSIONS", "can_comment",
+    "can_view", "can_work_on", "is_desk_agent", "is_incident_manager", "is_member", "is_resolver", "is_staff_role",
     "role_names", "team_ids",
 ]
 
@@ -70,6 +70,12 @@ def can_work_on(user: AbstractBaseUser, incident: Incident) -> bool:
     if is_desk_agent(user) or is_incident_manager(user):
         return True
     return is_resolver(user) and is_member(user, incident.team_id)
+
+
+def can_comment(user: AbstractBaseUser, incident: Incident) -> bool:
+    """Who may write on the incident: those who work on it (replies and work notes), and its
+    reporter (public replies only)."""
+    return can_work_on(user, incident) or incident.reporter_id == user.pk
 
 
 def can_view(user: AbstractBaseUser, incident: Incident) -> bool:

@@ -304,13 +304,9 @@ def comment_add(*, incident: Incident, author, body: str, public: bool, files: I
     if not body:
         raise ValidationError({"body": "Write something before sending."})
     check_length("body", body, TEXT_LIMIT)
-    is_reporter_only = not roles.can_work_on(author, incident)
+    is_reporter_only = _check_writer(incident, author, "comment on")
     if is_reporter_only:
-        if incident.reporter_id != author.pk:
-            raise WorkflowError("You may not comment on this incident.")
         public = True
-    if incident.state in (State.CLOSED, State.CANCELLED) and is_reporter_only:
-        raise WorkflowError(f"{incident.reference} is closed; report a new incident if the problem is back.")
     checked = [(f, *validate_upload(f)) for f in files]
     with transaction.atomic():
         comment = Comment.objects.create(incident=incident, author=author, body=body, public=public)
@@ -331,6 +327,30 @@ def comment_add(*, incident: Incident, author, body: str, public: bool, files: I
             _resume_if_waiting_for_reporter(incident.pk)
             _answer_on_resolved(incident.pk, author, body)
     return comment
+
+
+def attachment_add(*, incident: Incident, user, upload: UploadedFile, public: bool) -> Attachment:
+    """A file on the incident by itself, without a comment (the API's upload), checked like every
+    upload. The reporter's files are public, as their replies are."""
+    if _check_writer(incident, user, "add files to"):
+        public = True
+    name, content_type = validate_upload(upload)
+    with transaction.atomic():
+        attachment = _store_attachment(incident, upload, name, content_type, user, comment=None, public=public)
+        record_event(incident, kind=EventKind.ATTACHMENT, actor=user, public=public, notify=False,
+                     message=f"Attached {name}")
+    return attachment
+
+
+def _check_writer(incident: Incident, author, doing: str) -> bool:
+    """Refuse a writer who may not write on the incident; True when they write as its reporter
+    only (public, and not once it is closed)."""
+    if not roles.can_comment(author, incident):
+        raise WorkflowError(f"You may not {doing} this incident.")
+    is_reporter_only = not roles.can_work_on(author, incident)
+    if is_reporter_only and incident.state in (State.CLOSED, State.CANCELLED):
+        raise WorkflowError(f"{incident.reference} is closed; report a new incident if the problem is back.")
+    return is_reporter_only
 
 
 def _answer_on_resolved(incident_id: int, reporter, body: str) -> None:
@@ -357,6 +377,15 @@ def _resume_if_waiting_for_reporter(incident_id: int) -> None:
         transition(incident=incident_id, user=system_user(), name="resume", reason="The reporter replied.")
 
 
+# The fields an edit may change (the admin's change form, the API's PATCH), by whoever may work on
+# the incident. State, priority, deadlines and the like are not among them: transitions, the
+# impact x urgency matrix and the SLA clock set those.
+EDITABLE_FIELDS = (
+    "summary", "description", "category", "service", "impact", "urgency", "confidential", "is_major",
+    "parent", "team", "assignee", "resolution_code", "resolution_notes", "workaround",
+)
+
+
 def incident_save_edits(*, incident: Incident, user, changed: Iterable[str]) -> Incident:
     """Save field edits made in a form (the admin change form). `incident` carries the edits.
 
@@ -366,6 +395,9 @@ def incident_save_edits(*, incident: Incident, user, changed: Iterable[str]) -> 
     moved on since it was loaded is refused, as a transition would be. Returns the saved row.
     """
     changed = set(changed)
+    not_editable = changed - set(EDITABLE_FIELDS)
+    if not_editable:
+        raise WorkflowError(f"These are not edited directly: {', '.join(sorted(not_editable))}.")
     edited = {}
     for name in changed:
         field = Incident._meta.get_field(name)

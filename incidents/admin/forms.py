@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
-from .. import roles
+from .. import roles, services
 from ..forms import staff_users
 from ..models import Incident
 
@@ -27,10 +27,7 @@ class IncidentChangeForm(forms.ModelForm):
     class Meta:
         model = Incident
         # The admin passes the fields of its fieldsets; these are the editable ones among them.
-        fields = [
-            "summary", "description", "category", "service", "impact", "urgency", "confidential", "is_major",
-            "parent", "team", "assignee", "resolution_code", "resolution_notes", "workaround",
-        ]
+        fields = list(services.EDITABLE_FIELDS)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
