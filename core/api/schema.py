@@ -3,6 +3,7 @@ error shape (`core.api.errors`), so that a client reads what a 409 or a 429 carr
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
@@ -48,3 +49,14 @@ class AutoSchema(BaseAutoSchema):
                 responses[code] = self._get_response_for_code(
                     OpenApiResponse(ErrorSerializer, description=ERRORS[code]), code)
         return responses
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """The API token (`tokens.authentication`), named by path: the kernel imports no app."""
+
+    target_class = "tokens.authentication.BearerTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema) -> dict:
+        return {"type": "http", "scheme": "bearer",
+                "description": "An API token issued in the admin: `Authorization: Bearer itsm_…`."}
