@@ -1,3 +1,8 @@
 """The reviews routes of /api/v1/ (registered on the one router in itsm/urls.py)."""
 
-routes: list = []
+from .views import ActionItemViewSet, ReviewViewSet
+
+routes: list = [
+    ("reviews", ReviewViewSet, "review"),
+    ("action-items", ActionItemViewSet, "action-item"),
+]

@@ -2,6 +2,7 @@
 
 import pytest
 
+from core.tests.api_support import actors  # noqa: F401  (the API tests' one user per role)
 from incidents.tests.conftest import (  # noqa: F401  (fixtures, re-exported for this package)
     agent,
     desk_team,
