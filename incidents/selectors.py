@@ -93,30 +93,46 @@ def search_incidents(queryset: QuerySet[Incident], term: str) -> QuerySet[Incide
     return queryset
 
 
+def _clock_running() -> Q:
+    return Q(state__in=OPEN_STATES, clock_paused_at__isnull=True)
+
+
+def response_breached_q(now: datetime) -> Q:
+    """The response target breached, as SQL on stored columns: marked by the sweep, or passed a
+    moment ago with no response yet, before the sweep marked it."""
+    return Q(response_breached=True) | (_clock_running() & Q(responded_at__isnull=True, respond_by__lte=now))
+
+
+def resolution_breached_q(now: datetime) -> Q:
+    """The resolution target breached, the same way."""
+    return Q(resolution_breached=True) | (_clock_running() & Q(resolved_at__isnull=True, resolve_by__lte=now))
+
+
 def sla_breached_q(now: datetime) -> Q:
-    """Breached, as SQL on stored columns: marked by the sweep, or passed a moment ago, before the
-    sweep marked it."""
-    running = Q(state__in=OPEN_STATES, clock_paused_at__isnull=True)
-    return (
-        Q(response_breached=True) | Q(resolution_breached=True)
-        | (running & Q(responded_at__isnull=True, respond_by__lte=now))
-        | (running & Q(resolved_at__isnull=True, resolve_by__lte=now))
-    )
+    """Breached: either target."""
+    return response_breached_q(now) | resolution_breached_q(now)
+
+
+def sla_at_risk_q(now: datetime) -> Q:
+    """At risk: the clock runs, the target that matters now is in its last quarter, none breached."""
+    return _clock_running() & Q(at_risk_from__lte=now) & ~sla_breached_q(now)
+
+
+# The admin's SLA filter also narrows breaches to one target (the staff home links to each).
+SLA_TARGET_FILTERS = {"response_breached": "Response breached", "resolution_breached": "Resolution breached"}
+_SLA_STATUS_Q = {
+    "breached": sla_breached_q, "at_risk": sla_at_risk_q, "paused": lambda now: Q(state=State.ON_HOLD),
+    "response_breached": response_breached_q, "resolution_breached": resolution_breached_q,
+}
 
 
 def with_sla_status(queryset: QuerySet[Incident], status: str, *, now: datetime | None = None) -> QuerySet[Incident]:
-    """The incidents of `queryset` in SLA state `status` (a key of `SLA_FILTERS`): breached, at risk
-    (in the last quarter of the target, not breached yet) or with the clock paused."""
-    now = now or timezone.now()
-    if status == "breached":
-        return queryset.filter(sla_breached_q(now))
-    if status == "at_risk":
-        return queryset.filter(
-            state__in=OPEN_STATES, clock_paused_at__isnull=True, at_risk_from__lte=now,
-        ).exclude(sla_breached_q(now))
-    if status == "paused":
-        return queryset.filter(state=State.ON_HOLD)
-    return queryset
+    """The incidents of `queryset` in SLA state `status` (a key of `SLA_FILTERS` or of
+    `SLA_TARGET_FILTERS`): breached (either target, or one of them), at risk (in the last quarter
+    of the target, not breached yet) or with the clock paused."""
+    if status not in _SLA_STATUS_Q:
+        return queryset
+    return queryset.filter(_SLA_STATUS_Q[status](now or timezone.now()))
 
 
 # --- the reporter's incidents (portal) -----------------------------------------------------------

@@ -80,18 +80,18 @@ def sla_time_left(incident: Incident) -> str:
 
 
 class SlaStatusFilter(admin.SimpleListFilter):
-    """Breached / at risk (last quarter of the target) / paused, as SQL on stored columns
-    (`selectors.with_sla_status`, which the API's `sla` filter uses too)."""
+    """Breached (either target, or the response or the resolution alone) / at risk (last quarter
+    of the target) / paused, as SQL on stored columns (`selectors.with_sla_status`, which the API's
+    `sla` filter uses too)."""
 
     title = "SLA"
     parameter_name = "sla"
 
     def lookups(self, request, model_admin) -> list[tuple[str, str]]:
-        return list(selectors.SLA_FILTERS.items())
+        return [*selectors.SLA_FILTERS.items(), *selectors.SLA_TARGET_FILTERS.items()]
 
     def queryset(self, request, queryset: QuerySet) -> QuerySet:
-        value = self.value()
-        return selectors.with_sla_status(queryset, value) if value in selectors.SLA_FILTERS else queryset
+        return selectors.with_sla_status(queryset, self.value() or "")
 
 
 def sla_clock(incident: Incident) -> str:

@@ -162,3 +162,19 @@ def test_incident_list_filters_breached_incidents(client, agent, time_machine):
     client.force_login(agent)
     page = client.get(reverse("admin:incidents_incident_changelist"), {"sla": "breached"}).content.decode()
     assert late.reference in page and fresh.reference not in page
+
+
+def test_filters_response_and_resolution_breaches_apart(traveller, reporter, resolver, network_category, rf,
+                                                         superuser):
+    EscalationRule.objects.update(active=False)
+    unanswered = open_incident(1, reporter=reporter, category=network_category)
+    answered = claim(open_incident(1, reporter=reporter, category=network_category), resolver)
+    traveller.shift(timedelta(minutes=20))  # past the P1 response target (15 min): only the first
+    assert filtered("response_breached", rf, superuser) == [unanswered]
+    assert filtered("resolution_breached", rf, superuser) == []
+    traveller.shift(timedelta(hours=4))  # past the P1 resolution target (4 h): both
+    assert filtered("resolution_breached", rf, superuser) == [unanswered, answered]
+    assert filtered("response_breached", rf, superuser) == [unanswered]
+    sweep()  # marked by the sweep: the same answer
+    assert filtered("response_breached", rf, superuser) == [unanswered]
+    assert filtered("breached", rf, superuser) == [unanswered, answered]
