@@ -17,13 +17,14 @@ PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint bench clean distclean
+.PHONY: help run test lint bench schema clean distclean
 
 help:
 	@echo "make run     start the portal, a Celery worker and Celery beat with demo data (http://$(HOST):$(PORT)/)"
 	@echo "make test    run the tests (PYTEST_ARGS='-k portal -x' to narrow them down)"
 	@echo "make lint    ruff, a check that no model change lacks its migration, and the import rules"
 	@echo "make bench   run the performance benchmarks"
+	@echo "make schema  write the OpenAPI description of /api/v1/ to docs/api/openapi.yaml"
 	@echo "make clean   delete var/ (database, broker queues, uploads) and caches; distclean also .venv"
 
 $(PY):
@@ -70,6 +71,10 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports --no-cache
+
+# The committed schema is what clients generate code from; a test fails when it is out of date.
+schema: $(VENV)/.installed-runtime
+	$(PY) manage.py spectacular --validate --fail-on-warn --file docs/api/openapi.yaml
 
 bench: $(VENV)/.installed-dev
 	$(PY) -m bench $(BENCH_ARGS)
