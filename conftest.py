@@ -132,3 +132,15 @@ def _fresh_vocabulary():
 def _fast_password_hashing(settings):
     # Test users are made by the hundred; the production hasher is deliberately slow.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _own_request_budgets(monkeypatch):
+    """API rate limits count per test: ids come round again once a test's rows are rolled back, and
+    every test client calls from one address, so a suite would run into 429s no test earned. The
+    cache is left alone (it may be a shared Redis); the keys are the test's own."""
+    import uuid
+
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(SimpleRateThrottle, "cache_format", f"throttle_{uuid.uuid4().hex[:12]}_%(scope)s_%(ident)s")

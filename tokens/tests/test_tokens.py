@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.contrib.messages import get_messages
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -44,13 +43,6 @@ def manager(db):
 @pytest.fixture
 def monitoring(db):
     return UserFactory(username="monitoring", role=roles.REPORTER)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle_counts():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_the_key_is_stored_only_as_its_digest(agent):
