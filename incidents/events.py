@@ -6,12 +6,17 @@ caller's transaction and, after it commits, send `signals.event_recorded` once f
 that whoever listens (webhooks, communications) hears about all of them the same way, and about
 none that was rolled back. `notify=True` also writes, in the same transaction, a row for every
 e-mail the event owes (`notifications.owe`), and queues their sending after commit.
+
+Other apps that owe a message for every event (outbound webhooks) cannot wait for the signal: a
+message owed is a row of the same transaction (`core.outbox`). They `register_owed` a callback,
+which both writers call, inside the transaction, with the rows they wrote; it must write in bulk.
+An exception from it rolls the change back with its event: nothing is recorded that is not owed.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -24,8 +29,23 @@ from .signals import event_recorded
 
 logger = logging.getLogger(__name__)
 
+Written = Sequence[tuple[int, int, str]]  # (event id, incident id, kind) of each event written
+OWED: list[Callable[[Written], None]] = []
 
-def _announce(rows: Sequence[tuple[int, int, str]]) -> None:
+
+def register_owed(callback: Callable[[Written], None]) -> Callable[[Written], None]:
+    """Call `callback(rows)` in the transaction of every batch of events written (from `ready()`)."""
+    if callback not in OWED:
+        OWED.append(callback)
+    return callback
+
+
+def _owe(rows: Written) -> None:
+    for callback in OWED:
+        callback(rows)
+
+
+def _announce(rows: Written) -> None:
     """One `event_recorded` per (event id, incident id, kind). A listener that fails is logged and
     does not stop the others: the change it hears about has committed already."""
     for event_id, incident_id, kind in rows:
@@ -42,6 +62,7 @@ def record(incident, *, kind: str, actor=None, notify: bool = True, **fields: An
     if notify and notifications.owe(event):
         outbox.enqueue_on_commit(notifications.notify_event, event.pk)
     row = (event.pk, event.incident_id, kind)
+    _owe([row])
     transaction.on_commit(lambda: _announce([row]))
     return event
 
@@ -53,6 +74,7 @@ def record_rows(rows: Sequence[dict[str, Any]]) -> list[int]:
     ids = bulk.insert_rows(IncidentEvent, rows, returning=True)
     written = [(pk, row["incident_id"], row["kind"]) for pk, row in zip(ids, rows, strict=True)]
     if written:
+        _owe(written)
         transaction.on_commit(lambda: _announce(written))
     return ids
 

@@ -266,6 +266,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reviews.tasks.remind_overdue_action_items",
         "schedule": crontab(minute=0, hour="8-18"),
     },
+    # Webhook retries that are due, and attempts whose worker died (webhooks.delivery.queue_due).
+    "webhooks.retry-due": {"task": "webhooks.tasks.retry_due", "schedule": 30.0, "options": {"expires": 25}},
 }
 
 # --- Caches -------------------------------------------------------------------------------------
@@ -329,6 +331,29 @@ ITSM_PAGING_WEBHOOK_URL = env("ITSM_PAGING_WEBHOOK_URL")
 ITSM_AUTO_CLOSE_BUSINESS_DAYS = env_int("ITSM_AUTO_CLOSE_BUSINESS_DAYS", 3)
 # A reporter's reply on a resolved incident stops its auto-close; with this on, it reopens it too.
 ITSM_REPORTER_REPLY_REOPENS = env_bool("ITSM_REPORTER_REPLY_REOPENS", False)
+
+# --- Webhooks (webhooks/) -------------------------------------------------------------------------
+# Endpoints on loopback, private, link-local or other internal addresses are refused: the worker
+# sits inside the network, and an endpoint must not make it reach internal services (SSRF). Turn
+# this on only where the receivers live on the portal's own network; the tests turn it on for
+# their receiver on 127.0.0.1.
+ITSM_WEBHOOK_ALLOW_PRIVATE = env_bool("ITSM_WEBHOOK_ALLOW_PRIVATE", False)
+# Per attempt. Together they must end well within the delivery task's 60 s time limit.
+ITSM_WEBHOOK_CONNECT_TIMEOUT_SECONDS = env_int("ITSM_WEBHOOK_CONNECT_TIMEOUT_SECONDS", 5, minimum=1)
+ITSM_WEBHOOK_READ_TIMEOUT_SECONDS = env_int("ITSM_WEBHOOK_READ_TIMEOUT_SECONDS", 10, minimum=1)
+if ITSM_WEBHOOK_CONNECT_TIMEOUT_SECONDS + ITSM_WEBHOOK_READ_TIMEOUT_SECONDS > 45:
+    raise ImproperlyConfigured("ITSM_WEBHOOK_CONNECT_TIMEOUT_SECONDS + ITSM_WEBHOOK_READ_TIMEOUT_SECONDS may be "
+                               "at most 45 s: an attempt must end within the delivery task's time limit.")
+# A failed attempt is tried again after the base wait, doubled after each failure up to the
+# maximum, until the message is this many hours old: then it is marked failed (and can be sent
+# again by hand from the delivery log).
+ITSM_WEBHOOK_RETRY_BASE_SECONDS = env_int("ITSM_WEBHOOK_RETRY_BASE_SECONDS", 30, minimum=1)
+ITSM_WEBHOOK_RETRY_MAX_SECONDS = env_int("ITSM_WEBHOOK_RETRY_MAX_SECONDS", 3600, minimum=1)
+ITSM_WEBHOOK_GIVE_UP_HOURS = env_int("ITSM_WEBHOOK_GIVE_UP_HOURS", 24, minimum=1)
+# An endpoint whose attempts fail this many times in a row is switched off, and its owner e-mailed.
+ITSM_WEBHOOK_DISABLE_AFTER_FAILURES = env_int("ITSM_WEBHOOK_DISABLE_AFTER_FAILURES", 20, minimum=1)
+# After a secret is rotated, the previous one also signs for this long (receivers switch over).
+ITSM_WEBHOOK_SECRET_OVERLAP_HOURS = env_int("ITSM_WEBHOOK_SECRET_OVERLAP_HOURS", 24, minimum=0)
 
 # --- Security (production values come from the environment) -------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", ITSM_PRODUCTION)

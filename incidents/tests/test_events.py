@@ -93,3 +93,46 @@ def test_a_failing_listener_neither_fails_the_request_nor_stops_the_email(
     assert [m.to for m in mail.outbox] == [[reporter.email]]
     assert incident.reference in mail.outbox[0].subject
     assert "event_recorded receiver" in caplog.text
+
+
+@pytest.fixture
+def owed():
+    """Every batch of rows an in-transaction listener was handed, with whether the event row was
+    already there to be read (it must be: the listener writes rows that point at it)."""
+    batches: list[list[tuple[int, int, str]]] = []
+
+    def listener(rows):
+        batches.append(list(rows))
+        assert IncidentEvent.objects.filter(pk__in=[pk for pk, _, _ in rows]).count() == len(rows)
+
+    events.register_owed(listener)
+    yield batches
+    events.OWED.remove(listener)
+
+
+def test_what_an_event_owes_is_written_in_its_transaction_by_both_writers(
+    owed, reporter, network_category, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        incident = open_incident(3, reporter=reporter, category=network_category)
+        ids = events.record_rows([{"incident_id": incident.pk, "kind": EventKind.SLA_WARNING, "message": f"{n}"}
+                                  for n in range(3)])
+        assert len(owed) == 2  # before any commit
+    created = IncidentEvent.objects.get(incident=incident, kind=EventKind.CREATED)
+    assert owed == [[(created.pk, incident.pk, EventKind.CREATED)],
+                    [(pk, incident.pk, EventKind.SLA_WARNING) for pk in ids]]
+
+
+def test_a_listener_that_cannot_write_what_is_owed_rolls_the_event_back(reporter, network_category):
+    incident = open_incident(3, reporter=reporter, category=network_category)
+
+    def failing(rows):
+        raise RuntimeError("could not write the deliveries")
+
+    events.register_owed(failing)
+    try:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            events.record(incident, kind=EventKind.CLASSIFICATION, notify=False, message="P3")
+    finally:
+        events.OWED.remove(failing)
+    assert not IncidentEvent.objects.filter(incident=incident, kind=EventKind.CLASSIFICATION).exists()
