@@ -440,7 +440,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {},
+    # Choices that share a field name across apps get names of their own in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStateEnum": "incidents.workflow.State",
+        "IncidentPriorityEnum": "incidents.models.incident.Priority",
+        "KnowledgeStateEnum": "knowledge_base.workflow.State",
+        "ReviewStateEnum": "reviews.workflow.ReviewState",
+        "ActionItemStateEnum": "reviews.workflow.ActionState",
+        "ActionItemPriorityEnum": "reviews.models.ActionPriority",
+    },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
 }
 

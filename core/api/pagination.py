@@ -12,3 +12,10 @@ class CursorPagination(pagination.CursorPagination):
     max_page_size = 200
     # A list's own `ordering` (and OrderingFilter's `?ordering=`) take precedence; ids break ties.
     ordering = "-id"
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        # OpenAPI 3.1 spells "may be null" as a type list; DRF's `nullable` is the 3.0 keyword.
+        link = {"type": ["string", "null"], "format": "uri",
+                "description": f"The next or previous page (`?{self.cursor_query_param}=...`), or null."}
+        return {"type": "object", "required": ["next", "previous", "results"],
+                "properties": {"next": link, "previous": link, "results": schema}}

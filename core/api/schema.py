@@ -34,7 +34,7 @@ ERRORS = {
     "413": "The request body is too large.",
     "429": "Too many requests: wait `retry_after` seconds.",
 }
-READ_ERRORS = ("401", "403", "404", "429")
+READ_ERRORS = ("400", "401", "403", "404", "429")  # 400: a filter value that is not valid
 WRITE_ERRORS = ("400", "401", "403", "404", "409", "413", "429")
 
 
