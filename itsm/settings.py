@@ -448,6 +448,7 @@ SPECTACULAR_SETTINGS = {
         "ReviewStateEnum": "reviews.workflow.ReviewState",
         "ActionItemStateEnum": "reviews.workflow.ActionState",
         "ActionItemPriorityEnum": "reviews.models.ActionPriority",
+        "LevelEnum": "incidents.models.incident.Level",  # impact and urgency
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
 }
