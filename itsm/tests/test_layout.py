@@ -10,7 +10,7 @@ from django.contrib import admin
 
 from itsm.celery import app
 
-PROJECT_APPS = ("core", "knowledge_base", "incidents", "reviews", "compliance")
+PROJECT_APPS = ("core", "knowledge_base", "incidents", "reviews", "webhooks", "compliance")
 
 # Names that queued messages and beat's table already hold: a task moved to another module must
 # keep its name, or messages in flight during a deploy would find no task.
@@ -23,6 +23,9 @@ PINNED_TASK_NAMES = {
     "reviews.tasks.create_required_review",
     "reviews.tasks.remind_overdue_action_items",
     "reviews.tasks.send_reminder",
+    "webhooks.tasks.deliver",
+    "webhooks.tasks.retry_due",
+    "webhooks.tasks.tell_owner_disabled",
 }
 
 # Models with no admin page of their own, each with the reason.

@@ -11,7 +11,7 @@ from django.utils import timezone
 from core.tests.api_support import assert_constant_queries, count_queries
 from incidents import events, services
 from incidents.models import EventKind
-from incidents.tests.factories import make_incident
+from incidents.tests.factories import UserFactory, make_incident
 from webhooks.models import Delivery, DeliveryState, Endpoint, PayloadFormat
 
 from .factories import make_endpoint
@@ -190,3 +190,14 @@ def test_the_delivery_log_costs_the_same_queries_for_1_and_50_deliveries(client,
     many, response = count_queries(lambda: client.get(DELIVERIES))
     assert len(response.context["cl"].result_list) == 50
     assert_constant_queries("admin.webhooks.deliveries", one, many)
+
+
+def test_the_endpoint_list_costs_the_same_queries_for_1_and_50_endpoints(client, manager):
+    make_endpoint(manager, name="First", events=[EventKind.CREATED])
+    client.force_login(manager)
+    one, _ = count_queries(lambda: client.get(ENDPOINTS))
+    for n in range(49):
+        make_endpoint(UserFactory(username=f"owner{n}"), name=f"Endpoint {n}", events=[EventKind.COMMENT])
+    many, response = count_queries(lambda: client.get(ENDPOINTS))
+    assert len(response.context["cl"].result_list) == 50
+    assert_constant_queries("admin.webhooks.endpoints", one, many)
