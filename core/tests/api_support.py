@@ -114,6 +114,11 @@ class EndpointContract:
     updaters: ClassVar[frozenset[str]] = frozenset()
     # Roles refused the whole endpoint (403 on the list) rather than shown a narrower list.
     list_forbidden: ClassVar[frozenset[str]] = frozenset()
+    # Roles for whom the list itself does not exist (404): the rows of an object they may not see
+    # (an incident's comments), listed under that object's URL.
+    list_not_found: ClassVar[frozenset[str]] = frozenset()
+    # How `create_data` is sent: "multipart" for an endpoint that takes files.
+    create_format: ClassVar[str] = "json"
 
     def make(self, actors: Actors):
         raise NotImplementedError
@@ -138,6 +143,8 @@ class EndpointContract:
             assert_error(response, 401)
         elif role in self.list_forbidden:
             assert_error(response, 403)
+        elif role in self.list_not_found:
+            assert_error(response, 404, "not_found")
         elif role in self.readers:
             assert obj.pk in result_ids(response)
         else:
@@ -160,12 +167,14 @@ class EndpointContract:
     @pytest.mark.parametrize("role", ROLES)
     def test_create_is_for_creators_only(self, role, actors):
         data = self.create_data(actors)
-        response = actors.client(role).post(self.list_url, data or {}, format="json")
+        response = actors.client(role).post(self.list_url, data or {}, format=self.create_format)
         if data is None:
             assert response.status_code in (401, 403, 405), response.status_code
             return
         if role == "anonymous":
             assert_error(response, 401)
+        elif role in self.list_not_found:
+            assert_error(response, 404, "not_found")
         elif role in self.creators:
             assert response.status_code == 201, response.content[:800]
         else:
