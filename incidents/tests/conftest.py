@@ -1,5 +1,6 @@
 import pytest
 
+from core.tests.api_support import actors  # noqa: F401
 from incidents import roles
 
 from .factories import CategoryFactory, TeamFactory, UserFactory

@@ -1,0 +1,303 @@
+"""What the incidents API reads and writes, field by field.
+
+The serializers check the shape of a request only. The rules (who may log for whom, which fields a
+role edits, what a transition needs, which files are accepted) are the services' and the state
+machine's; their refusals come back through the one error shape (`core.api.errors`).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from rest_framework import serializers
+
+from core.api.views import TransitionInputSerializer
+
+from .. import selectors, services
+from ..forms import staff_users
+from ..models import (
+    Attachment,
+    Category,
+    Channel,
+    Comment,
+    HoldReason,
+    Incident,
+    Level,
+    ResolutionCode,
+    Service,
+    Team,
+)
+
+REFERENCE_HELP = "The incident's reference (INC-000123) or its id."
+
+
+# --- what an incident points at -------------------------------------------------------------------
+class TeamSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Team
+        fields = ["id", "name", "slug", "tier", "email"]
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name", "confidential", "default_team"]
+
+
+class ServiceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Service
+        fields = ["id", "name", "description"]
+
+
+class NamedSerializer(serializers.Serializer):
+    """A category, service, team or hold reason where an incident names it."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+    class Meta:
+        ref_name = "Named"
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    name = serializers.SerializerMethodField()
+
+    class Meta:
+        ref_name = "Person"
+
+    def get_name(self, user) -> str:
+        return selectors.display_name(user)
+
+
+class SlaSerializer(serializers.ModelSerializer):
+    """The stored SLA clock: what the sweep acts on, read as it is."""
+
+    class Meta:
+        model = Incident
+        ref_name = "IncidentSla"
+        fields = ["respond_by", "resolve_by", "response_breached", "resolution_breached", "at_risk_from",
+                  "clock_paused_at"]
+        read_only_fields = fields
+
+
+# --- incidents ------------------------------------------------------------------------------------
+class IncidentSerializer(serializers.ModelSerializer):
+    """An incident as the API returns it. Every field is read-only here: writes have their own
+    serializers, and state changes go through the transitions."""
+
+    category = NamedSerializer(read_only=True, allow_null=True)
+    service = NamedSerializer(read_only=True, allow_null=True)
+    team = NamedSerializer(read_only=True, allow_null=True)
+    hold_kind = NamedSerializer(read_only=True, allow_null=True)
+    reporter = PersonSerializer(read_only=True)
+    assignee = PersonSerializer(read_only=True, allow_null=True)
+    sla = SlaSerializer(source="*", read_only=True)
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id", "reference", "summary", "description", "state", "priority", "impact", "urgency", "channel",
+            "category", "service", "team", "assignee", "reporter", "confidential", "is_major", "parent",
+            "hold_kind", "hold_reason", "resolution_code", "resolution_notes", "workaround", "reopen_count",
+            "opened_at", "triaged_at", "responded_at", "resolved_at", "closed_at", "updated_at", "sla", "version",
+        ]
+        read_only_fields = fields
+
+
+class IncidentCreateSerializer(serializers.Serializer):
+    """A new incident. Its priority comes from impact and urgency (the matrix), never from the caller."""
+
+    summary = serializers.CharField(max_length=200, help_text="In a few words, what is wrong.")
+    description = serializers.CharField(required=False, allow_blank=True, default="",
+                                        max_length=services.TEXT_LIMIT)
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), required=False, allow_null=True)
+    service = serializers.PrimaryKeyRelatedField(queryset=Service.objects.all(), required=False, allow_null=True)
+    impact = serializers.ChoiceField(choices=Level.choices, default=Level.LOW,
+                                     help_text="How many are affected. With urgency, it sets the priority.")
+    urgency = serializers.ChoiceField(choices=Level.choices, default=Level.LOW,
+                                      help_text="Whether they can keep working. With impact, it sets the priority.")
+    # Logging for someone else (phone, e-mail, walk-in) is the service desk's: see STAFF_ONLY.
+    reporter = serializers.SlugRelatedField(
+        slug_field="username", queryset=get_user_model().objects.filter(is_active=True), required=False,
+        help_text="Service desk only: the user name of the person who reports it (default: the caller).")
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False,
+                                      help_text="Service desk only: how it was reported (default: portal).")
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True,
+                                              help_text="Service desk only: the queue (default: the category's).")
+
+    # Fields only those who may log incidents for others (`incidents.add_incident`) may send.
+    STAFF_ONLY = ("reporter", "channel", "team")
+
+
+class VisibleIncidentField(serializers.PrimaryKeyRelatedField):
+    """An incident the caller may see, by id: one they may not is "does not exist", like any other."""
+
+    def get_queryset(self):
+        return Incident.objects.visible_to(self.context["request"].user)
+
+
+class IncidentUpdateSerializer(serializers.ModelSerializer):
+    """A partial edit of the fields an edit may change (`services.EDITABLE_FIELDS`, the admin change
+    form's), by whoever may work on the incident."""
+
+    assignee = serializers.PrimaryKeyRelatedField(queryset=staff_users(), required=False, allow_null=True)
+    parent = VisibleIncidentField(required=False, allow_null=True)
+    version = serializers.IntegerField(
+        required=False, write_only=True, min_value=1,
+        help_text="The version the caller saw. If the incident has changed since, the edit is refused with "
+                  "409 (`stale`) instead of overwriting what someone else did.")
+
+    class Meta:
+        model = Incident
+        fields = [*services.EDITABLE_FIELDS, "version"]
+        extra_kwargs = {name: {"required": False} for name in services.EDITABLE_FIELDS}
+
+
+# --- transitions ----------------------------------------------------------------------------------
+def _input_field(name: str) -> serializers.Field:
+    """The API field for one transition input (`services.TRANSITION_FIELDS`). What an input must
+    hold for the transition to pass is its guard's to say, not repeated here."""
+    if name == "category":
+        return serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), required=False)
+    if name in ("impact", "urgency"):
+        return serializers.ChoiceField(choices=Level.choices, required=False)
+    if name == "team":
+        return serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False)
+    if name == "assignee":
+        return serializers.PrimaryKeyRelatedField(queryset=staff_users(), required=False)
+    if name == "hold_kind":
+        return serializers.PrimaryKeyRelatedField(queryset=HoldReason.objects.filter(active=True), required=False,
+                                                  help_text="What it waits for (a hold reason's id).")
+    if name == "hold_reason":
+        return serializers.CharField(max_length=200, required=False, allow_blank=True)
+    if name == "resolution_code":
+        return serializers.ChoiceField(choices=ResolutionCode.choices, required=False, allow_blank=True)
+    if name in ("resolution_notes", "workaround"):
+        return serializers.CharField(max_length=services.TEXT_LIMIT, required=False, allow_blank=True)
+    raise ValueError(f"No API field for transition input {name!r}")
+
+
+class OwnInputsOnly(TransitionInputSerializer):
+    """An input the transition does not take is refused, not dropped: a misspelt `assignee` must
+    not start work with nobody assigned and no word said."""
+
+    transition = ""
+
+    def validate(self, attrs: dict) -> dict:
+        others = sorted(set(self.initial_data) - set(self.fields))
+        if others:
+            label = services.TRANSITIONS.label(self.transition)
+            raise serializers.ValidationError({name: [f"“{label}” does not take this input."] for name in others})
+        return attrs
+
+
+@cache
+def transition_inputs(name: str) -> type[TransitionInputSerializer]:
+    """The serializer of transition `name`: a reason, the state seen, and that transition's inputs."""
+    fields = {field: _input_field(field) for field in services.TRANSITION_FIELDS.get(name, ())}
+    title = name.title().replace("_", "")
+    meta = type("Meta", (), {"ref_name": f"Incident{title}Input"})
+    return type(f"Incident{title}InputSerializer", (OwnInputsOnly,),
+                {**fields, "transition": name, "Meta": meta})
+
+
+# For the description of the API: every input any transition takes. Each transition accepts those
+# listed under its `inputs` (GET .../transitions/) and refuses the others.
+IncidentTransitionInputSerializer = type(
+    "IncidentTransitionInputSerializer", (TransitionInputSerializer,), {
+        **{field: _input_field(field)
+           for field in dict.fromkeys(f for fields in services.TRANSITION_FIELDS.values() for f in fields)},
+        "Meta": type("Meta", (), {"ref_name": "IncidentTransitionInput"}),
+        "__doc__": "The inputs of the incident's transitions; each takes those its `inputs` lists.",
+    },
+)
+
+
+# --- comments, attachments, the timeline ----------------------------------------------------------
+class AttachmentSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="original_name", read_only=True)
+    download = serializers.SerializerMethodField(help_text="Where the file itself is downloaded.")
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "content_type", "size", "public", "comment", "uploaded_at", "download"]
+        read_only_fields = fields
+
+    def get_download(self, attachment: Attachment) -> str:
+        # The incident's reference comes from the view (one incident per request), not a query a row.
+        path = reverse("incident-attachments-download",
+                       kwargs={"incident_reference": self.context["incident"].reference, "pk": attachment.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class PublicField(serializers.BooleanField):
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("help_text", "True: the reporter sees it. Omitted: a work note from those who work on "
+                                       "the incident, public from its reporter (whose writing is always public).")
+        # None when omitted, in JSON and in multipart alike (a form's missing box would read as False).
+        super().__init__(required=False, allow_null=True, default=None, **kwargs)
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = PersonSerializer(read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "author", "body", "public", "created_at", "attachments"]
+        read_only_fields = fields
+
+
+class CommentCreateSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=services.TEXT_LIMIT)
+    public = PublicField()
+    files = serializers.ListField(child=serializers.FileField(), required=False, max_length=10,
+                                  help_text="Multipart only: files to attach to the comment.")
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="Checked like every upload: size limit, allowed types, content.")
+    public = PublicField()
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    """One entry of the timeline. The reporter's timeline has public replies and public events
+    only (headlines written for them); staff see every event, with its transition and states."""
+
+    at = serializers.DateTimeField()
+    kind = serializers.CharField()
+    headline = serializers.CharField()
+    actor = serializers.CharField(help_text="Who did it: a name, or “Service desk” for the system.")
+    text = serializers.CharField(allow_blank=True)
+    public = serializers.BooleanField()
+    transition = serializers.CharField(allow_blank=True)
+    from_state = serializers.CharField(allow_blank=True)
+    to_state = serializers.CharField(allow_blank=True)
+    attachments = AttachmentSerializer(many=True)
+
+    class Meta:
+        ref_name = "IncidentTimelineEntry"
+
+
+def timeline_rows(incident: Incident, *, internal: bool) -> list[dict]:
+    """The timeline as plain rows of one shape, from the selector that fits the reader."""
+    if not internal:
+        return [
+            {"at": entry.at, "kind": entry.kind, "headline": entry.headline, "actor": entry.actor_name,
+             "text": entry.text, "public": True, "transition": "", "from_state": "", "to_state": "",
+             "attachments": entry.attachments}
+            for entry in selectors.public_timeline(incident)
+        ]
+    return [
+        {"at": event.created_at, "kind": event.kind, "headline": event.headline,
+         "actor": selectors.display_name(event.actor), "text": event.message, "public": event.public,
+         "transition": event.transition, "from_state": event.from_state, "to_state": event.to_state,
+         "attachments": []}
+        for event in selectors.staff_timeline(incident)
+    ]
