@@ -16,6 +16,7 @@ from django.utils import timezone
 from incidents import roles
 from incidents.models import Escalation, EventKind, Incident, IncidentEvent, Page
 from reviews.models import ActionItem, PostIncidentReview, Reminder, ReminderKind, Trigger
+from webhooks.models import Endpoint
 
 from .factories import UserFactory, make_incident
 
@@ -49,13 +50,15 @@ ROW_ADMINS = sorted(
 @pytest.fixture
 def secret(reporter, security_category, security_team, manager):
     """A confidential incident with one row of every kind that points at it."""
+    on_call = UserFactory(username="sam", role=roles.RESOLVER, team=security_team)
+    for owner in (manager, on_call):  # its events owe these endpoints a delivery each
+        Endpoint.objects.create(name=f"Chat of {owner.username}", url="https://hooks.example.com/chat", owner=owner)
     incident = make_incident(reporter=reporter, category=security_category, summary=SECRET,
                              impact="high", urgency="high")
     assert incident.confidential
     now = timezone.now()
     escalation = Escalation.objects.create(incident=incident, key="test", fired_at=now, due_at=now,
                                            outcome=f"Escalated {SECRET}")
-    on_call = UserFactory(username="sam", role=roles.RESOLVER, team=security_team)
     Page.objects.create(incident=incident, escalation=escalation, user=on_call, created_at=now,
                         escalate_at=now + timedelta(minutes=10))
     review = PostIncidentReview.objects.create(incident=incident, owner=manager, trigger=Trigger.PRIORITY)
@@ -70,7 +73,7 @@ def secret(reporter, security_category, security_team, manager):
 def test_the_walk_covers_the_rows_that_point_at_incidents():
     assert {model._meta.label for model, _ in ROW_ADMINS} >= {
         "incidents.IncidentEvent", "incidents.Escalation", "incidents.Page",
-        "reviews.PostIncidentReview", "reviews.ActionItem", "reviews.Reminder",
+        "reviews.PostIncidentReview", "reviews.ActionItem", "reviews.Reminder", "webhooks.Delivery",
     }
 
 
