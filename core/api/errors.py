@@ -82,6 +82,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
+    elif isinstance(exc, OverflowError):
+        # An id past 64 bits in a filter or a path: SQLite cannot even bind it (PostgreSQL finds nothing).
+        exc = exceptions.ValidationError({"non_field_errors": ["A number in the request is out of range."]})
     if not isinstance(exc, exceptions.APIException):
         return None  # a bug: Django's 500 handling (and error reporting) takes it
 
@@ -110,6 +113,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         response_body["status"] = status.HTTP_401_UNAUTHORIZED
         return Response(response_body, status=status.HTTP_401_UNAUTHORIZED, headers=headers)
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        headers["Retry-After"] = str(int(exc.wait) + 1)
-        response_body["retry_after"] = int(exc.wait) + 1
+        # DRF has rounded the wait up to whole seconds already.
+        headers["Retry-After"] = str(int(exc.wait))
+        response_body["retry_after"] = int(exc.wait)
     return Response(response_body, status=exc.status_code, headers=headers)
