@@ -11,11 +11,11 @@ class WebhooksConfig(AppConfig):
         from core.outbox import register_relay
         from incidents import events
 
-        from . import delivery, notices, routing
+        from . import notices, retries, routing
 
         # In the transaction of every event: the deliveries it owes are rows of that transaction.
         events.register_owed(routing.owe_deliveries)
-        register_relay("webhook deliveries", delivery.stale)
+        register_relay("webhook deliveries", retries.stale)
         register_relay("webhook endpoint notices", notices.stale)
         post_migrate.connect(_grant, sender=self, dispatch_uid="webhooks-roles")
 

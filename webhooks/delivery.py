@@ -13,7 +13,7 @@ One attempt is three steps, and the POST happens outside any transaction:
    exponential backoff, or failed once that would fall after `give_up_at`. Each failed attempt counts
    against the endpoint, which is disabled after ITSM_WEBHOOK_DISABLE_AFTER_FAILURES in a row.
 
-A worker killed during the POST leaves the claim to expire; the retry sweep (`queue_due`, beat) then
+A worker killed during the POST leaves the claim to expire; the retry sweep (`retries`, beat) then
 sends again, with the same `webhook-id`, so that a receiver can tell the repeat.
 """
 
@@ -85,20 +85,27 @@ def claim(delivery_id: int, now: datetime) -> Delivery | None:
         )
         if delivery is None:
             return None
+        owner = delivery.endpoint.owner
+        # Routed when the event was written; since then the owner may have left, or the incident
+        # turned confidential. What the owner may no longer see is not sent.
+        if not owner.is_active:
+            return _not_sent(delivery, "Not sent: the endpoint's owner account is deactivated.")
         if not delivery.payload:
             event = IncidentEvent.objects.select_related("incident__team", "actor").get(pk=delivery.event_id)
-            # Routed when the event was written; the incident may have turned confidential since.
-            if not can_view(delivery.endpoint.owner, event.incident):
-                Delivery.objects.filter(pk=delivery.pk).update(
-                    state=DeliveryState.FAILED, next_attempt_at=None,
-                    error="Not sent: the endpoint's owner may no longer see this incident.")
-                return None
+            if not can_view(owner, event.incident):
+                return _not_sent(delivery, "Not sent: the endpoint's owner may no longer see this incident.")
             delivery.payload = payloads.build(delivery.endpoint.payload_format, event)
         delivery.attempts += 1
         delivery.last_attempt_at = now
         delivery.claimed_until = now + LEASE
-        delivery.save(update_fields=["payload", "attempts", "last_attempt_at", "claimed_until"])
+        delivery.queued_at = None
+        delivery.save(update_fields=["payload", "attempts", "last_attempt_at", "claimed_until", "queued_at"])
     return delivery
+
+
+def _not_sent(delivery: Delivery, reason: str) -> None:
+    Delivery.objects.filter(pk=delivery.pk).update(state=DeliveryState.FAILED, next_attempt_at=None,
+                                                   queued_at=None, error=reason)
 
 
 # --- 2. post ------------------------------------------------------------------------------------
@@ -213,7 +220,7 @@ def attempt(delivery_id: int) -> bool:
     return outcome.ok
 
 
-# --- queueing: after commit, by the retry sweep, and by the outbox relay --------------------------
+# --- queueing: after commit, and by the retry sweep and the relay (`retries`) ---------------------
 def queue(delivery_ids: Iterable[int]) -> int:
     """Queue a task per delivery; stop at the broker's first refusal (it is down: every other
     publish would fail too, each after its retry). What is left is found again by the retry sweep
@@ -229,39 +236,6 @@ def queue(delivery_ids: Iterable[int]) -> int:
 def queue_on_commit(delivery_ids: list[int]) -> None:
     if delivery_ids:
         transaction.on_commit(partial(queue, delivery_ids))
-
-
-def give_up_overdue(now: datetime) -> int:
-    """Fail what is still pending past its `give_up_at` and not being sent (an endpoint left
-    disabled, a backlog): it stays in the log, and can be sent again by hand."""
-    return (Delivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now, give_up_at__lte=now)
-            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
-            .update(state=DeliveryState.FAILED, next_attempt_at=None, claimed_until=None,
-                    error="Not delivered before its time was up."))
-
-
-def queue_due(now: datetime | None = None, limit: int = 1000) -> int:
-    """Beat's retry sweep: queue the retries that are due, and a new attempt of any attempt whose
-    worker died (its claim expired). First attempts that lost their task are the relay's (`stale`)."""
-    now = now or timezone.now()
-    give_up_overdue(now)
-    due = (Delivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now, attempts__gt=0,
-                                   endpoint__active=True)
-           .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
-           .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
-    return queue(list(due))
-
-
-def stale(written_before: datetime, written_after: datetime, limit: int):
-    """The relay's finder (`core.outbox.register_relay`): first attempts never made, written in the
-    window (the broker was down when their task was queued)."""
-    # A first attempt is due when written: `next_attempt_at` (indexed) is its `created_at`.
-    rows = (Delivery.objects.filter(state=DeliveryState.PENDING, attempts=0, endpoint__active=True,
-                                    next_attempt_at__lt=written_before, created_at__lt=written_before,
-                                    created_at__gte=written_after)
-            .order_by("created_at").values_list("pk", flat=True)[:limit])
-    for delivery_id in rows:
-        yield deliver_task, (delivery_id,)
 
 
 @shared_task(name="webhooks.tasks.deliver", **DELIVER_TASK)

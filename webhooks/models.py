@@ -101,6 +101,9 @@ class Delivery(models.Model):
     # when it may run; a claim older than that belongs to a worker that died.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
+    # When a task to send it was last published: the retry sweep and the relay publish another
+    # only once that one had time to start, so a backlog is not queued again every run.
+    queued_at = models.DateTimeField(null=True, blank=True)
     give_up_at = models.DateTimeField(help_text="Still undelivered by then: failed.")
     attempts = models.PositiveIntegerField(default=0)
     payload = models.TextField(blank=True)

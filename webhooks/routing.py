@@ -32,9 +32,11 @@ def owe_deliveries(rows: Sequence[tuple[int, int, str]]) -> list[int]:
     """Write the deliveries owed for these (event id, incident id, kind) rows; queue them after
     commit. Returns the new deliveries' ids."""
     endpoints = list(Endpoint.objects.filter(active=True, owner__is_active=True).select_related("owner"))
-    wanted = [(event_id, incident_id, [e for e in endpoints if e.wants(kind)])
-              for event_id, incident_id, kind in rows] if endpoints else []
-    wanted = [(event_id, incident_id, subscribed) for event_id, incident_id, subscribed in wanted if subscribed]
+    wanted = []
+    for event_id, incident_id, kind in rows:
+        subscribed = [endpoint for endpoint in endpoints if endpoint.wants(kind)]
+        if subscribed:
+            wanted.append((event_id, incident_id, subscribed))
     if not wanted:
         return []
     # One user object per owner, so that their roles and teams are read once for the whole batch.
@@ -57,7 +59,8 @@ def owe_deliveries(rows: Sequence[tuple[int, int, str]]) -> list[int]:
                 visible[key] = can_view(endpoint.owner, incident)
             if visible[key]:
                 deliveries.append({"endpoint_id": endpoint.pk, "event_id": event_id, "state": DeliveryState.PENDING,
-                                   "created_at": now, "next_attempt_at": now, "give_up_at": give_up_at})
+                                   "created_at": now, "next_attempt_at": now, "queued_at": now,
+                                   "give_up_at": give_up_at})
     ids = bulk.insert_rows(Delivery, deliveries, returning=True)
     queue_on_commit(ids)
     return ids

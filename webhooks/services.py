@@ -21,7 +21,7 @@ EDITABLE = ["name", "url", "events", "payload_format", "owner", "active"]
 
 def save_endpoint(endpoint: Endpoint, *, by) -> Endpoint:
     """Save an endpoint from its form. Switching it back on clears the failure count and the reason
-    it was disabled; its messages still pending are sent again by the retry sweep and the relay.
+    it was disabled; its messages still pending are sent again by the retry sweep and the relay (`retries`).
     Switching it off by hand records who did (and owes no e-mail: a person chose it).
 
     An existing endpoint is saved field by field: the failure count that workers keep is not
@@ -76,7 +76,7 @@ def redeliver(deliveries: QuerySet[Delivery]) -> Redelivered:
         chosen = [pk for pk, _, _ in rows if pk not in in_flight]
         (Delivery.objects.filter(pk__in=chosen)
          .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
-         .update(state=DeliveryState.PENDING, next_attempt_at=now, claimed_until=None, delivered_at=None,
+         .update(state=DeliveryState.PENDING, next_attempt_at=now, claimed_until=None, delivered_at=None, queued_at=now,
                  give_up_at=now + timedelta(hours=settings.ITSM_WEBHOOK_GIVE_UP_HOURS)))
         active = [pk for pk, _, endpoint_active in rows if endpoint_active and pk not in in_flight]
         queue_on_commit(active)

@@ -9,7 +9,7 @@ from celery import shared_task
 
 from core.retry import DATABASE_TASK
 
-from . import delivery
+from . import retries
 from .delivery import deliver_task
 from .notices import tell_owner_task
 
@@ -23,4 +23,4 @@ __all__ = ["deliver_task", "retry_due", "tell_owner_task"]
 )
 def retry_due() -> int:
     """Every 30 seconds (beat): retries that are due, and attempts whose worker died."""
-    return delivery.queue_due()
+    return retries.queue_due()

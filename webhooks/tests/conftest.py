@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from incidents.tests.conftest import (  # noqa: F401  (fixtures, re-exported for this package)
@@ -19,6 +21,8 @@ from incidents.tests.conftest import (  # noqa: F401  (fixtures, re-exported for
     security_category,
     security_team,
 )
+from itsm.celery import app
+from itsm.tests.worker_support import publishing_to
 
 from .receiver import Receiver
 
@@ -35,3 +39,34 @@ def receiver():
     server = Receiver()
     yield server
     server.close()
+
+
+@pytest.fixture
+def broker_without_worker():
+    """Tasks really published (not run in-process), to an in-memory broker that no worker reads.
+    Yields a function that takes the published messages off the queue and returns their task names."""
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+
+    def taken() -> list[str]:
+        names = []
+        with app.connection_for_read() as connection:
+            queue = connection.SimpleQueue(app.conf.task_default_queue)
+            while True:
+                try:
+                    message = queue.get(timeout=0.2)
+                except queue.Empty:
+                    break
+                names.append(message.headers["task"])
+                message.ack()
+            queue.close()
+        return names
+
+    try:
+        # A broker URL of this test's own: kombu keeps one connection pool per URL for the whole
+        # process, and `publishing_to` closes it afterwards.
+        with publishing_to(f"memory://localhost/{uuid.uuid4().hex}"):
+            taken()  # whatever an earlier test left on the in-memory queue
+            yield taken
+    finally:
+        app.conf.task_always_eager = eager

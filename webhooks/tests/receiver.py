@@ -9,6 +9,7 @@ it answer with other statuses first (`fail(500, 500)`), or stop answering (`hang
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ class Receiver:
     secret: str = ""  # set it to the endpoint's secret before anything is sent
     path: str = "/hooks/itsm"
     received: list[Received] = field(default_factory=list)
+    tls: tuple[str, str] | None = None  # (certificate file, key file): answer over https
 
     def __post_init__(self) -> None:
         self._statuses: list[int] = []
@@ -65,10 +67,16 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if self.tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     @property
     def url(self) -> str:
+        if self.tls:
+            return f"https://localhost:{self.server.server_address[1]}{self.path}"
         return f"http://127.0.0.1:{self.server.server_address[1]}{self.path}"
 
     def _answer(self, headers: dict[str, str], body: bytes) -> int:

@@ -5,6 +5,8 @@ real HTTP server on 127.0.0.1; the retry sweep is driven step by step under time
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -19,12 +21,13 @@ from incidents import services
 from incidents.models import EventKind, Incident
 from incidents.tests.factories import make_incident
 from webhooks import delivery as sending
-from webhooks import guard, signing
+from webhooks import guard, retries, signing
 from webhooks import services as webhooks
 from webhooks.delivery import LEASE, deliver_task
 from webhooks.models import Attempt, Delivery, DeliveryState, Endpoint
 
 from .factories import make_endpoint
+from .receiver import Receiver
 
 pytestmark = pytest.mark.django_db
 
@@ -85,16 +88,16 @@ def test_a_receiver_that_fails_then_recovers_gets_the_message_exactly_once_after
     assert row.state == DeliveryState.PENDING and row.next_attempt_at == T0 + timedelta(seconds=30)
 
     clock.shift(timedelta(seconds=29))
-    assert sending.queue_due() == 0  # not due yet
+    assert retries.queue_due() == 0  # not due yet
     clock.shift(timedelta(seconds=1))
-    assert sending.queue_due() == 1  # the second attempt: 503, next one in 60 s
+    assert retries.queue_due() == 1  # the second attempt: 503, next one in 60 s
     row.refresh_from_db()
     assert row.attempts == 2 and row.next_attempt_at == T0 + timedelta(seconds=30 + 60)
     clock.shift(timedelta(seconds=60))
-    assert sending.queue_due() == 1  # the third: accepted
+    assert retries.queue_due() == 1  # the third: accepted
     for _ in range(3):
         clock.shift(timedelta(hours=1))
-        assert sending.queue_due() == 0
+        assert retries.queue_due() == 0
 
     assert [r.status for r in receiver.received] == [500, 503, 200]
     assert len(receiver.accepted) == 1
@@ -152,9 +155,9 @@ def test_an_attempt_whose_worker_died_is_sent_again_by_the_retry_sweep_once_its_
     make_incident(reporter=reporter)
     row = only_delivery(endpoint)
     sending.claim(row.pk, timezone.now())  # ... and the worker is killed before it POSTs
-    assert sending.queue_due() == 0  # its claim still holds
+    assert retries.queue_due() == 0  # its claim still holds
     clock.shift(LEASE + timedelta(seconds=1))
-    assert sending.queue_due() == 1
+    assert retries.queue_due() == 1
     row.refresh_from_db()
     assert row.state == DeliveryState.DELIVERED and row.attempts == 2
     assert [r.message_id for r in receiver.accepted] == [row.message_id]
@@ -182,14 +185,14 @@ def test_an_endpoint_failing_n_times_in_a_row_is_disabled_and_its_owner_emailed_
         make_incident(reporter=reporter, summary="Disk full")
     assert Delivery.objects.filter(endpoint=endpoint).count() == 3
     clock.shift(timedelta(minutes=5))
-    assert sending.queue_due() == 0
+    assert retries.queue_due() == 0
     assert outbox.relay()["webhook endpoint notices"] == 0  # told once, not again
 
     # Back on (the receiver works again): the three messages go out, and the count starts afresh.
     endpoint.active = True
     webhooks.save_endpoint(endpoint, by=manager)
     with committed():
-        assert sending.queue_due() == 3
+        assert retries.queue_due() == 3
     assert len(receiver.accepted) == 3
     endpoint.refresh_from_db()
     assert endpoint.consecutive_failures == 0 and endpoint.disabled_reason == "" and endpoint.disabled_at is None
@@ -207,7 +210,7 @@ def test_a_message_still_failing_when_its_time_is_up_is_marked_failed(
     row = only_delivery(endpoint)
     while row.state == DeliveryState.PENDING:
         clock.move_to(row.next_attempt_at)
-        sending.queue_due()
+        retries.queue_due()
         row.refresh_from_db()
     # 30 s, then doubling: attempts at 0, 30, 90, 210, 450, 930, 1890 s; the next would pass the hour.
     assert row.state == DeliveryState.FAILED and row.attempts == 7 and row.next_attempt_at is None
@@ -223,7 +226,7 @@ def test_a_pending_message_left_past_its_time_by_a_switched_off_endpoint_is_mark
     make_incident(reporter=reporter)
     Endpoint.objects.filter(pk=endpoint.pk).update(active=False)
     clock.shift(timedelta(hours=24, seconds=1))
-    sending.queue_due()
+    retries.queue_due()
     row = only_delivery(endpoint)
     assert row.state == DeliveryState.FAILED and row.error == "Not delivered before its time was up."
     assert receiver.received == []
@@ -232,8 +235,8 @@ def test_a_pending_message_left_past_its_time_by_a_switched_off_endpoint_is_mark
 def test_a_first_attempt_whose_task_was_lost_is_queued_by_the_outbox_relay_once(receiver, manager, reporter):
     endpoint = make_endpoint(manager, receiver, events=CREATED)
     make_incident(reporter=reporter)  # never committed here: as if the broker had refused its task
-    Delivery.objects.update(created_at=timezone.now() - timedelta(minutes=2),
-                            next_attempt_at=timezone.now() - timedelta(minutes=2))
+    two_minutes_ago = timezone.now() - LEASE
+    Delivery.objects.update(created_at=two_minutes_ago, next_attempt_at=two_minutes_ago, queued_at=two_minutes_ago)
     assert outbox.relay()["webhook deliveries"] == 1
     assert outbox.relay()["webhook deliveries"] == 0
     assert len(receiver.accepted) == 1 and only_delivery(endpoint).state == DeliveryState.DELIVERED
@@ -308,4 +311,66 @@ def test_an_incident_made_confidential_before_its_first_attempt_is_not_sent_to_w
     assert sending.attempt(only_delivery(endpoint).pk) is False
     row = only_delivery(endpoint)
     assert row.state == DeliveryState.FAILED and "may no longer see" in row.error
+    assert receiver.received == []
+
+
+def test_a_retry_waiting_in_the_queue_is_not_queued_again_until_its_task_is_taken_for_lost(
+    clock, receiver, manager, reporter, committed, broker_without_worker
+):
+    endpoint = make_endpoint(manager, receiver, events=CREATED)
+    make_incident(reporter=reporter)
+    row = only_delivery(endpoint)
+    sending.record(sending.claim(row.pk, T0), sending.Outcome(error="Connection refused."), T0)
+    clock.shift(timedelta(seconds=30))
+    assert retries.queue_due() == 1  # published; no worker takes it (a backlog)
+    clock.shift(timedelta(seconds=30))
+    assert retries.queue_due() == 0  # the next sweeps leave it waiting
+    clock.shift(LEASE)
+    assert retries.queue_due() == 1  # long enough: taken for lost, published again
+    assert broker_without_worker() == ["webhooks.tasks.deliver"] * 2
+
+
+@pytest.fixture
+def certificate(tmp_path) -> tuple[str, str]:
+    """A self-signed certificate for localhost (and 127.0.0.1), made with the openssl tool."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    return str(cert), str(key)
+
+
+@pytest.fixture
+def tls_receiver(certificate):
+    server = Receiver(tls=certificate)
+    yield server
+    server.close()
+
+
+def test_an_https_receiver_is_reached_at_its_checked_address_and_its_certificate_verified_for_its_name(
+    tls_receiver, certificate, manager, reporter, monkeypatch
+):
+    endpoint = make_endpoint(manager, tls_receiver, events=CREATED)
+    make_incident(reporter=reporter)
+    row = only_delivery(endpoint)
+    assert sending.attempt(row.pk) is False  # a certificate nobody vouches for: nothing is sent
+    row.refresh_from_db()
+    assert "CERTIFICATE_VERIFY_FAILED" in row.error and tls_receiver.received == []
+
+    monkeypatch.setenv("SSL_CERT_FILE", certificate[0])  # now trusted, as a CA the machine knows would be
+    Delivery.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+    assert sending.attempt(row.pk) is True
+    [message] = tls_receiver.accepted
+    assert message.headers["host"] == tls_receiver.url.split("/")[2]  # localhost:<port>, not the address
+
+
+def test_nothing_more_is_sent_to_the_endpoint_of_an_owner_whose_account_was_deactivated(receiver, manager, reporter):
+    endpoint = make_endpoint(manager, receiver, events=CREATED)
+    make_incident(reporter=reporter)
+    manager.is_active = False
+    manager.save(update_fields=["is_active"])
+    assert sending.attempt(only_delivery(endpoint).pk) is False
+    assert only_delivery(endpoint).error == "Not sent: the endpoint's owner account is deactivated."
     assert receiver.received == []
