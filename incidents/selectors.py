@@ -53,7 +53,8 @@ def visible_incident(user, key: str | int, *, related: Sequence[str] = ()) -> In
     """One incident the user may see, by id or by reference (``INC-000123``, any case), with the
     `related` rows joined; 404 for one that does not exist and for one they may not see alike."""
     key = str(key).strip()
-    lookup = {"pk": key} if key.isdigit() else {"reference": key.upper()}
+    # ASCII digits only: "²" is a digit to str.isdigit(), and no id.
+    lookup = {"pk": int(key)} if key.isascii() and key.isdigit() else {"reference": key.upper()}
     return get_object_or_404(Incident.objects.visible_to(user).select_related(*related), **lookup)
 
 

@@ -69,7 +69,7 @@ class IncidentFilterSet(django_filters.FilterSet):
             return queryset.filter(assignee__isnull=True)
         if value == "me":
             return queryset.filter(assignee=self.request.user)
-        if value.isdigit():
+        if value.isascii() and value.isdigit():
             return queryset.filter(assignee_id=int(value))
         raise serializers.ValidationError({name: ["Give a user id, “me” or “none”."]})
 

@@ -97,6 +97,8 @@ class IncidentSerializer(serializers.ModelSerializer):
     reporter = PersonSerializer(read_only=True)
     assignee = PersonSerializer(read_only=True, allow_null=True)
     sla = SlaSerializer(source="*", read_only=True)
+    # Declared: a read-only model field loses `blank`, and "" (not resolved yet) is a value it has.
+    resolution_code = serializers.ChoiceField(choices=ResolutionCode.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Incident
@@ -254,11 +256,31 @@ class CommentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class FilesField(serializers.ListField):
+    """Several files under one name (multipart)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(child=serializers.FileField(), **kwargs)
+
+    def run_child_validation(self, data):
+        try:
+            return super().run_child_validation(data)
+        except serializers.ValidationError as exc:
+            # One list of sentences, as for every field (the error shape), not a mapping by position.
+            raise serializers.ValidationError(
+                [f"File {index + 1}: {message}" for index, messages in exc.detail.items() for message in messages]
+            ) from None
+
+
 class CommentCreateSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=services.TEXT_LIMIT)
     public = PublicField()
-    files = serializers.ListField(child=serializers.FileField(), required=False, max_length=10,
-                                  help_text="Multipart only: files to attach to the comment.")
+
+
+class CommentUploadSerializer(CommentCreateSerializer):
+    """A comment sent as multipart, with files that are checked like every upload."""
+
+    files = FilesField(required=False, max_length=10, help_text="Files to attach to the comment.")
 
 
 class AttachmentUploadSerializer(serializers.Serializer):

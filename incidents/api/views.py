@@ -46,6 +46,7 @@ from .serializers import (
     CategorySerializer,
     CommentCreateSerializer,
     CommentSerializer,
+    CommentUploadSerializer,
     IncidentCreateSerializer,
     IncidentSerializer,
     IncidentTransitionInputSerializer,
@@ -286,7 +287,7 @@ class IncidentPartViewSet(BodyLimitMixin, mixins.ListModelMixin, mixins.Retrieve
     retrieve=extend_schema(summary="One comment", parameters=[PARENT_PARAMETER]),
     create=extend_schema(summary="Comment on an incident", parameters=[PARENT_PARAMETER],
                          request={"application/json": CommentCreateSerializer,
-                                  "multipart/form-data": CommentCreateSerializer},
+                                  "multipart/form-data": CommentUploadSerializer},
                          responses={201: CommentSerializer}),
 )
 class IncidentCommentViewSet(mixins.CreateModelMixin, IncidentPartViewSet):
@@ -302,7 +303,7 @@ class IncidentCommentViewSet(mixins.CreateModelMixin, IncidentPartViewSet):
                 .select_related("author").prefetch_related("attachments"))
 
     def create(self, request: Request, *args, **kwargs) -> Response:
-        serializer = CommentCreateSerializer(data=request.data)
+        serializer = CommentUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         public = self.check_may_write(data["public"])

@@ -171,3 +171,9 @@ def test_comments_are_not_edited_or_deleted(actors, incident):
     client = actors.client("reporter")
     assert client.patch(f"{comments_url(incident)}{comment.pk}/", {"body": "Changed"}).status_code == 405
     assert client.delete(f"{comments_url(incident)}{comment.pk}/").status_code == 405
+
+
+def test_something_that_is_not_a_file_is_400_in_the_one_error_shape(actors, incident):
+    response = actors.client("reporter").post(comments_url(incident), {"body": "Log", "files": ["not a file"]})
+    errors = assert_error(response, 400, "invalid")["errors"]
+    assert errors["files"] == ["File 1: The submitted data was not a file. Check the encoding type on the form."]

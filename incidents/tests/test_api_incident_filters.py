@@ -78,6 +78,7 @@ def test_filter_by_assignee_me_and_unassigned(actors, rows, desk):
     assert same(desk.get(URL, {"assignee": "me"}))
     assert same(desk.get(URL, {"assignee": "none"}), rows.disk, rows.printer)
     assert "assignee" in assert_error(desk.get(URL, {"assignee": "nick"}), 400, "invalid")["errors"]
+    assert_error(desk.get(URL, {"assignee": "²"}), 400, "invalid")
 
 
 def test_filter_by_confidential(actors, rows):

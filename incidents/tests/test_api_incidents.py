@@ -177,6 +177,11 @@ def test_reference_and_id_address_the_same_incident(actors, incident):
     assert by_reference.json()["reference"] == incident.reference
 
 
+@pytest.mark.parametrize("key", ["INC-999999", "999999", "²", "9" * 30])
+def test_a_key_that_addresses_no_incident_is_404(actors, incident, key):
+    assert_error(actors.client("incident_manager").get(f"{URL}{key}/"), 404, "not_found")
+
+
 def test_confidential_incident_is_404_for_an_outsider_resolver(actors):
     security = CategoryFactory(name="Security", default_team=actors.team, confidential=True)
     secret = make_incident(reporter=actors["reporter"], category=security, summary="Phishing mail")
