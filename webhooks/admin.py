@@ -44,7 +44,7 @@ class EndpointForm(forms.ModelForm):
 @admin.register(Endpoint)
 class EndpointAdmin(admin.ModelAdmin):
     form = EndpointForm
-    list_display = ["name", "url", "owner", "payload_format", "subscribed", "active", "consecutive_failures",
+    list_display = ["name", "destination", "owner", "payload_format", "subscribed", "active", "consecutive_failures",
                     "disabled_reason"]
     list_filter = ["active", "payload_format"]
     list_select_related = ["owner"]
@@ -88,6 +88,10 @@ class EndpointAdmin(admin.ModelAdmin):
                     obj.name, obj.secret), messages.WARNING)
             else:
                 self.message_user(request, f"{obj.owner} sees the signing secret of “{obj.name}” on its page.")
+
+    @admin.display(description="URL", ordering="url")
+    def destination(self, obj: Endpoint) -> str:
+        return obj.url_host
 
     @admin.display(description="Events")
     def subscribed(self, obj: Endpoint) -> str:

@@ -8,6 +8,8 @@ message owed to one endpoint about one event, written in the transaction that re
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -69,6 +71,13 @@ class Endpoint(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def url_host(self) -> str:
+        """The URL without its path: a Slack or Teams webhook URL's path is itself a credential, so
+        lists and e-mails show only where it goes."""
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}/…" if parts.netloc else self.url
 
     def wants(self, kind: str) -> bool:
         return not self.events or kind in self.events

@@ -201,3 +201,10 @@ def test_the_endpoint_list_costs_the_same_queries_for_1_and_50_endpoints(client,
     many, response = count_queries(lambda: client.get(ENDPOINTS))
     assert len(response.context["cl"].result_list) == 50
     assert_constant_queries("admin.webhooks.endpoints", one, many)
+
+
+def test_the_endpoint_list_shows_where_a_url_goes_but_not_its_path_which_is_a_credential(client, manager):
+    make_endpoint(manager, url="https://hooks.slack.com/services/T0AAA/B0BBB/s3cr3tT0ken")
+    client.force_login(manager)
+    page = client.get(ENDPOINTS).content.decode()
+    assert "https://hooks.slack.com/…" in page and "s3cr3tT0ken" not in page
