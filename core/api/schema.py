@@ -32,10 +32,11 @@ ERRORS = {
     "404": "No such object, or not one the caller may see.",
     "409": "Refused as things stand: an illegal or stale transition (`detail` says why).",
     "413": "The request body is too large.",
+    "415": "The body is not in a format this operation takes (JSON, or multipart for files).",
     "429": "Too many requests: wait `retry_after` seconds.",
 }
 READ_ERRORS = ("400", "401", "403", "404", "429")  # 400: a filter value that is not valid
-WRITE_ERRORS = ("400", "401", "403", "404", "409", "413", "429")
+WRITE_ERRORS = ("400", "401", "403", "404", "409", "413", "415", "429")
 
 
 class AutoSchema(BaseAutoSchema):
