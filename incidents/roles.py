@@ -78,6 +78,17 @@ def can_comment(user: AbstractBaseUser, incident: Incident) -> bool:
     return can_work_on(user, incident) or incident.reporter_id == user.pk
 
 
+def sees_internal(user: AbstractBaseUser, incident: Incident) -> bool:
+    """Who reads the incident's work notes, internal files and whole timeline: staff who may see it
+    for their work. A staff member who reported a confidential incident (a phishing mail they
+    clicked) reads it as its reporter does, not the investigating team's notes."""
+    if not is_staff_role(user):
+        return False
+    if not incident.confidential or getattr(user, "is_superuser", False):
+        return True
+    return is_incident_manager(user) or is_member(user, incident.team_id)
+
+
 def can_view(user: AbstractBaseUser, incident: Incident) -> bool:
     """The object-level read rule; `IncidentQuerySet.visible_to` is the same rule in SQL."""
     if not getattr(user, "is_authenticated", False):

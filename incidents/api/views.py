@@ -73,12 +73,6 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
                 "request opened, and `Idempotent-Replayed: true`.")
 
 
-def sees_internal(user) -> bool:
-    """Work notes, internal files and the whole timeline are for those who work incidents, as in
-    the admin; everyone else reads an incident as its reporter does on the portal."""
-    return roles.is_staff_role(user)
-
-
 class OldestFirst(CursorPagination):
     """Comments and files in the order they were written, as on the timelines."""
 
@@ -213,7 +207,7 @@ class IncidentViewSet(BodyLimitMixin, TransitionActions, mixins.ListModelMixin, 
     # --- transitions (core.api.views.TransitionActions) --------------------------------------------
     def offered_transitions(self, obj: Incident) -> list[TransitionInfo]:
         user = self.request.user
-        return services.available_transitions(obj, user, for_reporter=not sees_internal(user))
+        return services.available_transitions(obj, user, for_reporter=not roles.sees_internal(user, obj))
 
     def transition_input_serializer(self, name: str):
         if name not in services.TRANSITIONS.names():
@@ -236,7 +230,7 @@ class IncidentViewSet(BodyLimitMixin, TransitionActions, mixins.ListModelMixin, 
         """Oldest first. The reporter's timeline is the portal's (public replies and events); staff
         get the admin's (every event)."""
         incident = self.get_object()
-        rows = timeline_rows(incident, internal=sees_internal(request.user))
+        rows = timeline_rows(incident, internal=roles.sees_internal(request.user, incident))
         context = {**self.get_serializer_context(), "incident": incident}
         return Response(TimelineEntrySerializer(rows, many=True, context=context).data)
 
@@ -255,7 +249,7 @@ class IncidentPartViewSet(BodyLimitMixin, mixins.ListModelMixin, mixins.Retrieve
 
     @property
     def internal(self) -> bool:
-        return sees_internal(self.request.user)
+        return roles.sees_internal(self.request.user, self.incident)
 
     def get_serializer_context(self) -> dict:
         context = super().get_serializer_context()

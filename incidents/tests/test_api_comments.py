@@ -177,3 +177,18 @@ def test_something_that_is_not_a_file_is_400_in_the_one_error_shape(actors, inci
     response = actors.client("reporter").post(comments_url(incident), {"body": "Log", "files": ["not a file"]})
     errors = assert_error(response, 400, "invalid")["errors"]
     assert errors["files"] == ["File 1: The submitted data was not a file. Check the encoding type on the form."]
+
+
+def test_staff_who_reported_a_confidential_incident_read_it_as_its_reporter(actors):
+    # A resolver of another team clicked a phishing mail: the security team's notes are not theirs.
+    security = CategoryFactory(name="Security", default_team=actors.team, confidential=True)
+    clicked = make_incident(reporter=actors["other_resolver"], category=security, summary="I clicked a link")
+    services.comment_add(incident=clicked, author=actors["team_resolver"], body="Check their mailbox rules",
+                         public=False)
+    services.comment_add(incident=clicked, author=actors["team_resolver"], body="Please change your password",
+                         public=True)
+    assert bodies(actors.client("other_resolver").get(comments_url(clicked))) == ["Please change your password"]
+    assert bodies(actors.client("team_resolver").get(comments_url(clicked))) == ["Check their mailbox rules",
+                                                                                 "Please change your password"]
+    timeline = actors.client("other_resolver").get(f"{URL}{clicked.reference}/timeline/").json()
+    assert "Check their mailbox rules" not in str(timeline)
