@@ -23,6 +23,8 @@ BENCHMARKS = [
     Benchmark("sla_sweep", "SLA sweep", "bench.sla_sweep:sla_sweep"),
     Benchmark("kb_match", "Known-error match", "bench.kb_match:kb_match"),
     Benchmark("alert_ingest", "Alert ingest", "bench.slots:alert_ingest"),
+    Benchmark("webhook_fanout", "Webhook fan-out (1,000 events x 3 endpoints, a real worker)",
+              "bench.webhook_fanout:webhook_fanout"),
 ]
 
 
