@@ -98,6 +98,13 @@ def test_a_value_that_cannot_be_read_stops_the_start_and_names_the_variable(tmp_
     assert f'Environment variable "{name}" invalid' in result.stderr
 
 
+@pytest.mark.parametrize("value", ["lots", "0/min", "10/fortnight", "-5/s"])
+def test_an_api_rate_that_is_not_a_rate_stops_the_start(tmp_path, value):
+    result = run_python("import django; django.setup()", {"ITSM_API_THROTTLE_TOKEN": value}, tmp_path)
+    assert result.returncode != 0
+    assert "ITSM_API_THROTTLE_TOKEN must be a rate" in result.stderr
+
+
 def test_an_empty_value_means_not_set(tmp_path):
     """docker-compose passes ${VAR:-} as an empty string: that is the default, not an error."""
     found = settings_with({"EMAIL_PORT": "", "DEBUG": "", "ITSM_PRODUCTION": ""}, tmp_path)
