@@ -439,7 +439,6 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     # Choices that share a field name across apps get names of their own in the schema.
     "ENUM_NAME_OVERRIDES": {
         "IncidentStateEnum": "incidents.workflow.State",
