@@ -20,6 +20,7 @@ BENCHMARKS = [
     Benchmark("lists_load", "Lists under 8 concurrent agents (gunicorn)", "bench.lists_load:lists_load"),
     Benchmark("portal_submit", "Portal submission throughput", "bench.portal_load:portal_submit"),
     Benchmark("api_list", "API incident list", "bench.pages:api_list"),
+    Benchmark("dashboard", "Staff home (admin index) for a manager and an agent", "bench.dashboard:dashboard"),
     Benchmark("sla_sweep", "SLA sweep", "bench.sla_sweep:sla_sweep"),
     Benchmark("kb_match", "Known-error match", "bench.kb_match:kb_match"),
     Benchmark("alert_ingest", "Alert ingest", "bench.slots:alert_ingest"),

@@ -1,12 +1,14 @@
 """The project's URLs plus the ceilings of the portal benchmark, mounted only by `bench.settings`."""
 
+from django.contrib import admin
 from django.urls import path
 
 from itsm.urls import urlpatterns as project_urlpatterns
 
-from .views import bare_form, bare_list, write_one_row, write_same_rows
+from .views import bare_admin_page, bare_form, bare_list, write_one_row, write_same_rows
 
 urlpatterns = [
+    path("bench/admin-page/", admin.site.admin_view(bare_admin_page), name="bench_admin_page"),
     path("bench/form/", bare_form, name="bench_form"),
     path("bench/list/", bare_list, name="bench_list"),
     path("bench/write/", write_one_row, name="bench_write"),

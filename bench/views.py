@@ -6,6 +6,8 @@
 - `bare_list`: the rows of a list page (`?ids=` in the page's order) rendered through a plain
   template with the same columns, behind the same middleware and login: what the admin's list
   machinery costs over fetching and printing the same 50 rows.
+- `bare_admin_page`: the admin's base template with the site's context (its sidebar of models),
+  behind the admin's login: what any admin page costs, the ceiling of the staff home.
 - `write_same_rows`: a POST that writes the rows a portal submission writes (the reference counter,
   the incident, its history row, the timeline event and the outbox row of the acknowledgement) in
   one transaction, with no form, classification, SLA clock or task: what the product's own work
@@ -16,10 +18,12 @@ from __future__ import annotations
 
 import uuid
 
+from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template import engines
+from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from incidents.models import Channel, EventKind, Incident, IncidentEvent, Notification, Sequence
@@ -46,6 +50,12 @@ def bare_list(request: HttpRequest) -> HttpResponse:
     ids = [int(pk) for pk in request.GET.get("ids", "").split(",") if pk]
     rows = Incident.objects.filter(pk__in=ids).select_related("team", "assignee").in_bulk(ids)
     return HttpResponse(_LIST.render({"rows": [rows[pk] for pk in ids if pk in rows]}, request))
+
+
+@require_GET
+def bare_admin_page(request: HttpRequest) -> HttpResponse:
+    # Mounted behind `admin.site.admin_view` (bench/urls.py): the admin's login and its headers.
+    return TemplateResponse(request, "admin/base_site.html", {**admin.site.each_context(request), "title": "Bench"})
 
 
 @login_required

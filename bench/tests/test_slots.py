@@ -64,3 +64,16 @@ def test_sla_sweep_reports_wall_time_and_queries_against_the_naive_loop_and_leav
     assert "sla_sweep: the data set is as it was" in progress
     assert [(f["figure"], f["value"]) for f in again.values() if f["unit"] not in ("ms", "x")] == [
         (f["figure"], f["value"]) for f in figures.values() if f["unit"] not in ("ms", "x")]
+
+
+@pytest.mark.timeout(180)
+def test_dashboard_reports_the_staff_home_for_a_manager_and_an_agent_against_a_bare_admin_page(tmp_path):
+    figures = _figures(tmp_path, "dashboard")
+    for who in ("manager", "agent"):
+        p95 = figures[f"{who} p95"]
+        assert p95["unit"] == "ms" and p95["value"] > 0
+        assert p95["ceiling"] == "bare admin page p95" and p95["ceiling_value"] > 0 and p95["met"] in (True, False)
+        assert figures[f"{who} p50"]["ceiling_value"] > 0
+        assert figures[f"{who} queries"]["value"] > 0
+    # The manager's page has more on it than the agent's.
+    assert figures["manager queries"]["value"] > figures["agent queries"]["value"]
