@@ -6,7 +6,12 @@ CSRF token and choices, then submits to each phase's path in turn, every user at
 time per phase. A phase given as `name=FORM>POST` submits as a browser does: it GETs the form page
 (its CSRF token and one-time submission key), then POSTs it (multipart); the time of a submission is
 both requests. A phase given as `name=POST` only posts, and `name=get:PATH` only reads a page (a
-list, as an agent does). It prints one JSON line: per phase the
+list, as an agent does).
+
+With `--token-file` (one API key a line, one user each) the users log in with nothing: every
+request carries `Authorization: Bearer <key>`, and the phases are the API's: `name=api-get:PATH`
+reads (JSON), `name=api-post:PATH` opens one incident a request (a JSON body, a new
+`Idempotency-Key` each time; 201 is a success). It prints one JSON line: per phase the
 submissions, errors, elapsed time, latencies (and the GETs' own), and its own peak memory.
 It imports nothing from Django, so it measures the server and not itself.
 """
@@ -37,13 +42,14 @@ ATTR = re.compile(r'(name|value)="([^"]*)"')
 class Session:
     """One user: a keep-alive connection and a cookie jar."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, headers: dict[str, str] | None = None) -> None:
         self.conn = http.client.HTTPConnection(host, port, timeout=60)
         self.cookies: dict[str, str] = {}
+        self.headers = dict(headers or {})  # sent with every request (an API key)
 
     def request(self, method: str, path: str, body: bytes | None = None,
                 headers: dict[str, str] | None = None) -> tuple[int, str, str]:
-        headers = dict(headers or {})
+        headers = {**self.headers, **(headers or {})}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         for attempt in (1, 2):
@@ -101,11 +107,13 @@ def multipart(fields: dict[str, str]) -> tuple[bytes, str]:
 
 SUMMARIES = ["Cannot print to the 3rd floor printer", "VPN disconnects every few minutes",
              "Outlook keeps asking for password", "Laptop very slow after update"]
+DESCRIPTION = "Since this morning it fails with 'authentication failed'. I restarted twice."
+READS = ("get", "api-get")
+KINDS = (*READS, "api-post")
 
 
 def user_fields(choices: dict[str, list[str]], n: int, token: str) -> dict[str, str]:
-    fields = {"csrfmiddlewaretoken": token, "summary": SUMMARIES[n % len(SUMMARIES)],
-              "description": "Since this morning it fails with 'authentication failed'. I restarted twice."}
+    fields = {"csrfmiddlewaretoken": token, "summary": SUMMARIES[n % len(SUMMARIES)], "description": DESCRIPTION}
     for name, values in choices.items():
         if values:
             fields[name] = values[n % len(values)]
@@ -114,72 +122,107 @@ def user_fields(choices: dict[str, list[str]], n: int, token: str) -> dict[str, 
 
 @dataclass
 class Phase:
-    """One timed stretch of posts to one path; the coordinator sets it, every user runs it."""
+    """One timed stretch of requests to one path; the coordinator sets it, every user runs it."""
 
     name: str
     path: str
     form_path: str = ""
+    kind: str = "form"  # or one of KINDS
     deadline: float = 0.0
     latencies: list[float] = field(default_factory=list)
     get_latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
+    def record(self, began: float, ok: bool, status: int, text: str) -> None:
+        # list.append is atomic under the GIL: the threads share the phase's lists.
+        if ok:
+            self.latencies.append((time.perf_counter() - began) * 1000)
+        else:
+            self.errors.append(f"{status}: {text[:200]}")
 
-def worker(args, index: int, username: str, gate: threading.Barrier, plan: list[Phase]) -> None:
-    session = Session(args.host, args.port)
-    session.login(username, args.password)
-    status, _, page = session.request("GET", args.form_path)
-    token = TOKEN.search(page)
-    if status != 200 or not token:
-        raise RuntimeError(f"GET {args.form_path} answered {status} without a CSRF token")
-    choices = form_choices(page)
+
+def parse_phase(item: str) -> Phase:
+    """`name=KIND:PATH` (KIND one of KINDS), `name=FORM>POST` or `name=POST`."""
+    name, spec = item.split("=", 1)
+    kind, colon, path = spec.partition(":")
+    if colon and kind in KINDS:
+        return Phase(name, path, kind=kind)
+    form_path, _, post_path = spec.rpartition(">")
+    return Phase(name, post_path, form_path)
+
+
+def read(session: Session, phase: Phase) -> None:
+    headers = {"Accept": "application/json"} if phase.kind == "api-get" else {}
+    began = time.perf_counter()
+    status, _, text = session.request("GET", phase.path, headers=headers)
+    phase.record(began, status == 200, status, text)
+
+
+def post_json(session: Session, phase: Phase, n: int) -> None:
+    """Open one incident through the API: a new Idempotency-Key, so that no request is a replay."""
+    body = json.dumps({"summary": SUMMARIES[n % len(SUMMARIES)], "description": DESCRIPTION}).encode()
+    began = time.perf_counter()
+    status, _, text = session.request("POST", phase.path, body, {
+        "Content-Type": "application/json", "Accept": "application/json", "Idempotency-Key": str(uuid.uuid4())})
+    phase.record(began, status == 201, status, text)
+
+
+def submit_form(session: Session, phase: Phase, fields: dict[str, str], default_form: str) -> None:
+    began = time.perf_counter()
+    if phase.form_path:
+        status, _, page = session.request("GET", phase.form_path)
+        got = time.perf_counter()
+        fresh, key = TOKEN.search(page), SUBMISSION.search(page)
+        if status != 200 or not fresh:
+            phase.errors.append(f"GET {status}: {page[:200]}")
+            return
+        fields["csrfmiddlewaretoken"] = fresh.group(1)
+        if key:
+            fields["submission"] = key.group(1) or key.group(2)
+    body, content_type = multipart(fields)
+    status, _, text = session.request("POST", phase.path, body, {
+        "Content-Type": content_type, "Referer": f"http://127.0.0.1{phase.form_path or default_form}"})
+    phase.record(began, status == 302, status, text)
+    if status == 302 and phase.form_path:
+        phase.get_latencies.append((got - began) * 1000)
+
+
+def worker(args, index: int, user: str, gate: threading.Barrier, plan: list[Phase]) -> None:
+    token, choices = None, {}
+    if args.token_file:  # `user` is an API key
+        session = Session(args.host, args.port, {"Authorization": f"Bearer {user}"})
+    else:
+        session = Session(args.host, args.port)
+        session.login(user, args.password)
+        status, _, page = session.request("GET", args.form_path)
+        token = TOKEN.search(page)
+        if status != 200 or not token:
+            raise RuntimeError(f"GET {args.form_path} answered {status} without a CSRF token")
+        choices = form_choices(page)
     n = 0
     for phase in plan:
         gate.wait()  # everyone starts the phase together
-        while phase.path.startswith("get:") and time.monotonic() < phase.deadline:
-            began = time.perf_counter()
-            status, _, text = session.request("GET", phase.path[4:])
-            if status == 200:
-                phase.latencies.append((time.perf_counter() - began) * 1000)
-            else:
-                phase.errors.append(f"{status}: {text[:200]}")
         while time.monotonic() < phase.deadline:
-            fields = user_fields(choices, index + n, token.group(1))
-            began = time.perf_counter()
-            if phase.form_path:
-                status, _, page = session.request("GET", phase.form_path)
-                got = time.perf_counter()
-                fresh, key = TOKEN.search(page), SUBMISSION.search(page)
-                if status != 200 or not fresh:
-                    phase.errors.append(f"GET {status}: {page[:200]}")
-                    n += 1
-                    continue
-                fields["csrfmiddlewaretoken"] = fresh.group(1)
-                if key:
-                    fields["submission"] = key.group(1) or key.group(2)
-            body, content_type = multipart(fields)
-            status, _, text = session.request("POST", phase.path, body, {
-                "Content-Type": content_type, "Referer": f"http://127.0.0.1{phase.form_path or args.form_path}"})
-            elapsed = (time.perf_counter() - began) * 1000
-            # list.append is atomic under the GIL: the threads share the phase's lists.
-            if status == 302:
-                phase.latencies.append(elapsed)
-                if phase.form_path:
-                    phase.get_latencies.append((got - began) * 1000)
+            if phase.kind in READS:
+                read(session, phase)
+            elif phase.kind == "api-post":
+                post_json(session, phase, index + n)
             else:
-                phase.errors.append(f"{status}: {text[:200]}")
+                submit_form(session, phase, user_fields(choices, index + n, token.group(1)), args.form_path)
             n += 1
         gate.wait()  # and the phase ends when the last request is answered
 
 
 def run(args) -> dict:
-    users = args.users.split(",")
-    targets = []
-    for item in args.phase:
-        name, paths = item.split("=", 1)
-        form_path, _, post_path = paths.rpartition(">")
-        targets.append((name, post_path, form_path))
-    plan = [Phase(name, path, form_path) for _ in range(args.rounds) for name, path, form_path in targets]
+    if args.token_file:
+        with open(args.token_file) as keys:
+            users = [line.strip() for line in keys if line.strip()]
+    else:
+        users = args.users.split(",")
+    targets = [parse_phase(item) for item in args.phase]
+    if args.token_file and any(t.kind == "form" for t in targets):
+        raise SystemExit("form phases need users who log in (--users), not API keys")
+    plan = [Phase(t.name, t.path, t.form_path, t.kind) for _ in range(args.rounds) for t in targets]
     gate = threading.Barrier(len(users) + 1)
     failures: list[BaseException] = []
 
@@ -217,14 +260,18 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", required=True, help="http://127.0.0.1:PORT")
     parser.add_argument("--form-path", default="/portal/report/", help="the page that holds the form")
-    parser.add_argument("--phase", action="append", required=True, metavar="NAME=[FORM>]POST",
-                        help="where to post the form (after GETting FORM, when given); phases run in turn, "
-                             "each for --duration")
+    parser.add_argument("--phase", action="append", required=True, metavar="NAME=[FORM>]POST|NAME=KIND:PATH",
+                        help="where to post the form (after GETting FORM, when given), or get:, api-get: or "
+                             "api-post: and a path; phases run in turn, each for --duration")
     parser.add_argument("--rounds", type=int, default=1, help="how many times to run the phases in turn")
-    parser.add_argument("--users", required=True, help="comma-separated usernames, one connection each")
-    parser.add_argument("--password", required=True)
+    who = parser.add_mutually_exclusive_group(required=True)
+    who.add_argument("--users", help="comma-separated usernames, one connection each (with --password)")
+    who.add_argument("--token-file", help="a file of API keys, one a line: one connection each, no login")
+    parser.add_argument("--password", help="the users' password")
     parser.add_argument("--duration", type=float, default=10, help="seconds per phase")
     args = parser.parse_args(argv)
+    if args.users and not args.password:
+        parser.error("--users needs --password")
     parts = urlsplit(args.base)
     args.host, args.port = parts.hostname, parts.port or 80
     print(json.dumps(run(args)), flush=True)
