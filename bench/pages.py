@@ -1,4 +1,4 @@
-"""Benchmarks 1, 2 and 4: list pages through the Django test client, against two ceilings.
+"""Benchmarks 1 and 2: list pages through the Django test client, against two ceilings.
 
 For each page variant: p50/p95 of the whole request (middleware, admin, template) and the number
 of queries, against
@@ -26,7 +26,7 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+from django.urls import NoReverseMatch, reverse
 
 from incidents import roles
 from incidents.models import Incident, Team
@@ -252,24 +252,3 @@ def queue(config: Config) -> dict:
     figures.append(figure("queue page waiting incidents", big.n, "incidents"))
     figures.append(constant_queries(m["queue page"], m["small queue"], f"{big.n} waiting", f"{small.n} waiting"))
     return {"status": "ok", "figures": figures, "main_queries": {k: v["sql"] for k, v in m.items()}}
-
-
-API_CANDIDATES = ("api:incident-list", "api-v1:incident-list", "incident-list")
-API_PATH = "/api/v1/incidents/"
-
-
-def api_list(config: Config) -> dict:
-    url = next((u for u in (url_or_none(name) for name in API_CANDIDATES) if u), None)
-    if url is None:
-        try:
-            resolve(API_PATH)
-            url = API_PATH
-        except Resolver404:
-            pass
-    if url is None:
-        return {"status": NOT_BUILT, "note": "the REST API has no incident list yet", "figures": []}
-    client = Client()
-    client.force_login(_agent())
-    m = run_pages("api", client, [("incident list", url)], config.repeats)
-    return {"status": "ok", "figures": page_figures("incident list", m["incident list"], None),
-            "main_queries": {"incident list": m["incident list"]["sql"]}}
