@@ -128,7 +128,7 @@ class IncidentCreateSerializer(serializers.Serializer):
         slug_field="username", queryset=get_user_model().objects.filter(is_active=True), required=False,
         help_text="Service desk only: the user name of the person who reports it (default: the caller).")
     channel = serializers.ChoiceField(choices=Channel.choices, required=False,
-                                      help_text="Service desk only: how it was reported (default: portal).")
+                                      help_text="Service desk only: how it was reported (default: api).")
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True,
                                               help_text="Service desk only: the queue (default: the category's).")
 

@@ -160,7 +160,7 @@ class IncidentViewSet(BodyLimitMixin, TransitionActions, mixins.ListModelMixin, 
             raise PermissionDenied(f"Only the service desk sets {', '.join(for_others)} when logging an incident; "
                                    "leave them out to report one of your own.")
         incident = services.incident_create(
-            reporter=data.pop("reporter", user), created_by=user, channel=data.pop("channel", Channel.PORTAL),
+            reporter=data.pop("reporter", user), created_by=user, channel=data.pop("channel", Channel.API),
             submission_key=self.submission_key(request), **data,
         )
         replayed = getattr(incident, "resubmitted", False)

@@ -33,6 +33,7 @@ class Channel(models.TextChoices):
     PHONE = "phone", "Phone"
     MONITORING = "monitoring", "Monitoring"
     WALK_IN = "walk_in", "Walk-in"
+    API = "api", "API"
 
 
 class ResolutionCode(models.TextChoices):

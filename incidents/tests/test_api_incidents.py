@@ -76,6 +76,13 @@ def test_reporter_cannot_set_priority_it_comes_from_impact_and_urgency(actors):
     assert Incident.objects.get(reference=minor.json()["reference"]).priority == 4
 
 
+def test_an_incident_opened_through_the_api_says_so_on_its_timeline(actors):
+    response = actors.client("reporter").post(URL, {"summary": "Payroll export fails"})
+    incident = Incident.objects.get(reference=response.json()["reference"])
+    assert incident.channel == Channel.API
+    assert incident.events.get().message == "Opened via API"
+
+
 def test_reporter_reports_for_themselves_only(actors):
     response = actors.client("reporter").post(URL, {"summary": "Oscar's laptop is broken", "reporter": "oscar"})
     body = assert_error(response, 403, "permission_denied")
