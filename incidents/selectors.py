@@ -40,12 +40,13 @@ SLA_FILTERS = {"breached": "Breached", "at_risk": "At risk", "paused": "Clock pa
 
 # --- rows that point at incidents ---------------------------------------------------------------
 def of_visible_incidents(queryset: QuerySet, user, *, path: str = "incident") -> QuerySet:
-    """The rows of `queryset` whose incident (reached through `path`) the user may see: the one
-    visibility rule for every list of rows that point at incidents (events, escalations, pages,
-    reminders), so a confidential incident's summary shows in none of them to the wrong people."""
+    """The rows of `queryset` whose incident (reached through `path`) the user reads in full, as the
+    admin lists it (`seen_internally_by`): the one rule for every staff list of rows that point at
+    incidents (events, escalations, pages, reminders, reviews), so a confidential incident's summary
+    shows in none of them to the wrong people, its own reporter on the staff included."""
     if getattr(user, "is_superuser", False) or roles.is_incident_manager(user):
         return queryset
-    return queryset.filter(**{f"{path}__in": Incident.objects.visible_to(user).values("pk")})
+    return queryset.filter(**{f"{path}__in": Incident.objects.seen_internally_by(user).values("pk")})
 
 
 # --- the staff's incident lists (admin changelist, API) -----------------------------------------

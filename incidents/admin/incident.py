@@ -79,7 +79,7 @@ class IncidentAdmin(QuickListMixin, IncidentSlaAdminMixin, KnownErrorViews, Inci
 
     # --- the list ---------------------------------------------------------------------------------
     def get_queryset(self, request: HttpRequest) -> QuerySet[Incident]:
-        queryset = Incident.objects.visible_to(request.user)
+        queryset = Incident.objects.seen_internally_by(request.user)
         ordering = self.get_ordering(request)
         return queryset.order_by(*ordering) if ordering else queryset
 

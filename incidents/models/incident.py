@@ -190,6 +190,16 @@ class IncidentQuerySet(models.QuerySet):
             return self.filter(Q(confidential=False) | own | Q(team_id__in=roles.team_ids(user)))
         return self.filter(own)
 
+    def seen_internally_by(self, user) -> IncidentQuerySet:
+        """The rule of `roles.sees_internal` as SQL: the incidents whose whole record (work notes,
+        internal files, the staff timeline) the user reads, which is what the admin lists. A staff
+        member's own confidential report is not among them: they follow it on the portal."""
+        if not getattr(user, "is_authenticated", False) or not roles.is_staff_role(user):
+            return self.none()
+        if user.is_superuser or roles.is_incident_manager(user):
+            return self
+        return self.filter(Q(confidential=False) | Q(team_id__in=roles.team_ids(user)))
+
 
 class Incident(ConcurrentTransitionMixin, IncidentStateMachine):
     reference = models.CharField(max_length=20, unique=True, editable=False)
