@@ -190,13 +190,15 @@ def api_list(config: Config) -> dict:
 
 
 def create_queries(client: Client, key: str, path: str) -> int:
-    """The queries of one creation, in-process (the harness deletes the incident with the load's)."""
-    with CaptureQueriesContext(connection) as captured:
-        response = client.post(path, {"summary": "VPN disconnects every few minutes", "description": "Twice."},
-                               content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}",
-                               HTTP_IDEMPOTENCY_KEY=f"bench-{os.getpid()}-{path}")
-    if response.status_code != 201:
-        raise AssertionError(f"POST {path} answered {response.status_code}: {response.content[:300]!r}")
+    """The queries of one creation in-process, after an untimed one (what a process loads once, such
+    as the SLA configuration, is not a creation's). The harness deletes them with the load's."""
+    for attempt in ("warm-up", "counted"):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(path, {"summary": "VPN disconnects every few minutes", "description": "Twice."},
+                                   content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}",
+                                   HTTP_IDEMPOTENCY_KEY=f"bench-{os.getpid()}-{path}-{attempt}")
+        if response.status_code != 201:
+            raise AssertionError(f"POST {path} answered {response.status_code}: {response.content[:300]!r}")
     return len(captured.captured_queries)
 
 
