@@ -1,9 +1,14 @@
 """Outbound webhooks: the endpoints that hear about incident events, and the messages owed to them.
 
-An `Endpoint` is a URL that someone owns; it hears about the events its owner could see (the one
-visibility rule, `incidents.roles.can_view`), of the kinds it subscribed to. A `Delivery` is one
-message owed to one endpoint about one event, written in the transaction that records the event
-(`routing`), under a unique key; `delivery` sends it and every `Attempt` is kept.
+An `Endpoint` is a URL that someone owns. It hears about the events of the kinds it subscribed to
+that its owner may read (`audience.may_receive`): every event of an incident whose whole record the
+owner reads (`incidents.roles.sees_internal`), and only the public events of an incident the owner
+reads as its reporter (`incidents.roles.can_view`), since an endpoint must not forward work notes
+and internal events to someone who could not read them. The rule is asked when the event is
+written (`routing`).
+
+A `Delivery` is one message owed to one endpoint about one event, written in the transaction that
+records the event (`routing`), under a unique key; `delivery` sends it and every `Attempt` is kept.
 """
 
 from __future__ import annotations

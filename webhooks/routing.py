@@ -4,11 +4,15 @@
 transaction of every event, whoever wrote it: one from a service (`record`) or thousands from an
 SLA sweep batch (`record_rows`). A delivery row per (event, endpoint) is written with the event,
 so a message is owed exactly when the event commits (`core.outbox`), and its sending is queued
-after commit. The cost is the same few statements for one event or five thousand: the active
-endpoints, the incidents' visibility columns, each owner's roles and teams, and one bulk insert.
+after commit. The cost is the same statements for one event or five thousand, and for one endpoint
+owner or a hundred: the active endpoints with their owners, the owners' roles, their teams, the
+events with their incidents' visibility columns, and one bulk insert.
 
-An endpoint hears about an event when it subscribed to its kind and its owner could see the
-incident (`incidents.roles.can_view`, the one read rule): a confidential incident reaches only the
+An endpoint hears about an event when it subscribed to its kind and its owner may read that event
+(`audience.may_receive`): staff who read the incident's whole record (`incidents.roles.sees_internal`)
+hear every event; whoever else may read the incident (`can_view`: its reporter) hears its public
+events only, as they would read them on the portal. Work notes, SLA notices and the rest of the
+internal timeline never reach a reporter's endpoint, and a confidential incident reaches only the
 endpoints of people allowed to read it.
 """
 
@@ -21,9 +25,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from core import bulk
-from incidents.models import Incident
-from incidents.roles import can_view
+from incidents.models import IncidentEvent
 
+from .audience import load_roles_and_teams, may_receive
 from .delivery import queue_on_commit
 from .models import Delivery, DeliveryState, Endpoint
 
@@ -33,31 +37,39 @@ def owe_deliveries(rows: Sequence[tuple[int, int, str]]) -> list[int]:
     commit. Returns the new deliveries' ids."""
     endpoints = list(Endpoint.objects.filter(active=True, owner__is_active=True).select_related("owner"))
     wanted = []
-    for event_id, incident_id, kind in rows:
+    for event_id, _, kind in rows:
         subscribed = [endpoint for endpoint in endpoints if endpoint.wants(kind)]
         if subscribed:
-            wanted.append((event_id, incident_id, subscribed))
+            wanted.append((event_id, subscribed))
     if not wanted:
         return []
-    # One user object per owner, so that their roles and teams are read once for the whole batch.
+    # One user object per owner, whose roles and teams are read for all owners at once.
     owners: dict[int, object] = {}
     for endpoint in endpoints:
         endpoint.owner = owners.setdefault(endpoint.owner_id, endpoint.owner)
-    incidents = Incident.objects.only("pk", "confidential", "team_id", "reporter_id").in_bulk(
-        {incident_id for _, incident_id, _ in wanted})
+    load_roles_and_teams(owners.values())
+    # Whether each event is public, and its incident's visibility columns, in one query. (The
+    # state too: an incident reads it when it is loaded, `ConcurrentTransitionMixin`.)
+    written = {
+        event.pk: event for event in
+        IncidentEvent.objects.filter(pk__in=[event_id for event_id, _ in wanted]).select_related("incident")
+        .only("public", "incident", "incident__confidential", "incident__team_id", "incident__reporter_id",
+              "incident__state")
+        .order_by()
+    }
     now = timezone.now()
     give_up_at = now + timedelta(hours=settings.ITSM_WEBHOOK_GIVE_UP_HOURS)
-    visible: dict[tuple[int, int], bool] = {}
+    decided: dict[tuple[int, int, bool], bool] = {}
     deliveries = []
-    for event_id, incident_id, subscribed in wanted:
-        incident = incidents.get(incident_id)
-        if incident is None:
+    for event_id, subscribed in wanted:
+        event = written.get(event_id)
+        if event is None:
             continue
         for endpoint in subscribed:
-            key = (endpoint.owner_id, incident_id)
-            if key not in visible:
-                visible[key] = can_view(endpoint.owner, incident)
-            if visible[key]:
+            key = (endpoint.owner_id, event.incident_id, event.public)
+            if key not in decided:
+                decided[key] = may_receive(endpoint.owner, event.incident, public=event.public)
+            if decided[key]:
                 deliveries.append({"endpoint_id": endpoint.pk, "event_id": event_id, "state": DeliveryState.PENDING,
                                    "created_at": now, "next_attempt_at": now, "queued_at": now,
                                    "give_up_at": give_up_at})
