@@ -66,7 +66,12 @@ def is_member(user: AbstractBaseUser, team: Team | int | None) -> bool:
 
 
 def can_work_on(user: AbstractBaseUser, incident: Incident) -> bool:
-    """Desk agents and incident managers act on every incident; a resolver on their team's."""
+    """Desk agents and incident managers act on every incident; a resolver on their team's. A
+    confidential incident only its own team and incident managers work on: the desk that logged it
+    hands it over, and a staff member who reported it follows it as its reporter."""
+    if incident.confidential:
+        return (getattr(user, "is_superuser", False) or is_incident_manager(user)
+                or (is_staff_role(user) and is_member(user, incident.team_id)))
     if is_desk_agent(user) or is_incident_manager(user):
         return True
     return is_resolver(user) and is_member(user, incident.team_id)

@@ -46,3 +46,32 @@ def test_staff_who_reported_a_confidential_incident_follow_it_on_the_portal_not_
     assert own not in listed and incidents["ordinary"] in listed
     assert client.get(f"/admin/incidents/incident/{own.pk}/change/").status_code == 302  # "does not exist"
     assert client.get(f"/portal/incidents/{own.reference}/").status_code == 200
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "anonymous"])
+def test_who_may_be_assigned_agrees_with_who_may_work_on_it(actors, incidents, role):
+    from incidents.forms import assignable_users
+
+    user = actors[role]
+    for label, incident in incidents.items():
+        offered = assignable_users(incident.team_id, confidential=incident.confidential).filter(pk=user.pk).exists()
+        assert offered == (roles.can_work_on(user, incident) and roles.is_staff_role(user)), (role, label)
+
+
+def test_only_its_team_and_managers_work_on_a_confidential_incident(actors, incidents):
+    confidential = incidents["confidential"]
+    assert roles.can_work_on(actors["team_resolver"], confidential)
+    assert roles.can_work_on(actors["incident_manager"], confidential)
+    assert not roles.can_work_on(actors["desk_agent"], confidential)
+    assert not roles.can_work_on(actors["other_resolver"], incidents["confidential, reported by a resolver"])
+
+
+def test_staff_who_reported_a_confidential_incident_cannot_act_on_it_as_staff_through_the_api(actors, incidents):
+    own = incidents["confidential, reported by the desk"]
+    client = actors.client("desk_agent")
+    url = f"/api/v1/incidents/{own.reference}/"
+    assert client.patch(url, {"confidential": False}, format="json").status_code == 403
+    assert client.post(f"{url}comments/", {"body": "a note", "public": False}, format="json").status_code == 403
+    assert client.post(f"{url}transitions/claim/", {}, format="json").status_code == 409
+    own.refresh_from_db()
+    assert own.confidential and own.assignee is None and not own.comments.exists()
