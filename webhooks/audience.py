@@ -9,7 +9,9 @@ of `incidents.roles` decide it, because an incident has two audiences:
   a confidential incident and reads it only as its reporter) receives its public events only.
 
 So a delivery is owed when `sees_internal(owner, incident)`, or when the event is public and
-`can_view(owner, incident)`. Routing (`routing`) asks it when the event is written.
+`can_view(owner, incident)`. Routing (`routing`) asks it when the event is written, and every
+attempt (`delivery.claim`) asks it again, because the incident may have turned confidential or the
+owner lost a role since.
 """
 
 from __future__ import annotations

@@ -3,10 +3,12 @@
 One attempt is three steps, and the POST happens outside any transaction:
 
 1. `claim`: in a short transaction, lock the row (`select_for_update(skip_locked=True)`), check it is
-   pending, due and not being sent, build its body if this is the first attempt, and mark it claimed
-   until `LEASE` from now. A duplicated or retried task finds the row locked or claimed and sends
-   nothing. The claim is committed before the POST: a receiver that takes its read timeout to answer
-   must not hold a row lock (nor, on SQLite, the database's write lock) for that long.
+   pending, due and not being sent, and that its owner may still be sent the event (asked again at
+   every attempt, `audience.may_receive`; if not, it is marked failed, unsent), build its body if
+   this is the first attempt, and mark it claimed until `LEASE` from now. A duplicated or retried
+   task finds the row locked or claimed and sends nothing. The claim is committed before the POST:
+   a receiver that takes its read timeout to answer must not hold a row lock (nor, on SQLite, the
+   database's write lock) for that long.
 2. `post`: the signed POST (urllib3, connect and read timeouts from the settings, no redirects) to
    the address `guard` checked.
 3. `record`: the attempt's row, and the delivery's outcome: delivered, or the next attempt after an
@@ -37,9 +39,9 @@ from django.utils import timezone
 from core import outbox
 from core.retry import DATABASE_TASK
 from incidents.models import IncidentEvent
-from incidents.roles import can_view
 
 from . import guard, payloads, signing
+from .audience import may_receive
 from .models import Attempt, Delivery, DeliveryState, Endpoint
 from .notices import tell_owner_task
 
@@ -74,7 +76,8 @@ def backoff(attempt: int) -> timedelta:
 # --- 1. claim -----------------------------------------------------------------------------------
 def claim(delivery_id: int, now: datetime) -> Delivery | None:
     """The delivery, claimed for one attempt now; None when there is nothing to send (sent, failed,
-    not due, being sent by another worker, or its endpoint inactive)."""
+    not due, being sent by another worker, or its endpoint inactive), and None, the delivery marked
+    failed, when its owner may no longer be sent the event."""
     with transaction.atomic():
         delivery = (
             Delivery.objects.select_for_update(skip_locked=True, of=("self",))
@@ -86,14 +89,15 @@ def claim(delivery_id: int, now: datetime) -> Delivery | None:
         if delivery is None:
             return None
         owner = delivery.endpoint.owner
-        # Routed when the event was written; since then the owner may have left, or the incident
-        # turned confidential. What the owner may no longer see is not sent.
+        # Routed when the event was written; since then the owner may have left, lost a role, or
+        # the incident turned confidential. Asked again before every attempt, a retry a day later
+        # and a redelivery from the admin alike: what the owner may no longer see is not sent.
         if not owner.is_active:
             return _not_sent(delivery, "Not sent: the endpoint's owner account is deactivated.")
+        event = IncidentEvent.objects.select_related("incident__team", "actor").get(pk=delivery.event_id)
+        if not may_receive(owner, event.incident, public=event.public):
+            return _not_sent(delivery, "Not sent: the endpoint's owner may no longer see this incident.")
         if not delivery.payload:
-            event = IncidentEvent.objects.select_related("incident__team", "actor").get(pk=delivery.event_id)
-            if not can_view(owner, event.incident):
-                return _not_sent(delivery, "Not sent: the endpoint's owner may no longer see this incident.")
             delivery.payload = payloads.build(delivery.endpoint.payload_format, event)
         delivery.attempts += 1
         delivery.last_attempt_at = now
@@ -105,7 +109,7 @@ def claim(delivery_id: int, now: datetime) -> Delivery | None:
 
 def _not_sent(delivery: Delivery, reason: str) -> None:
     Delivery.objects.filter(pk=delivery.pk).update(state=DeliveryState.FAILED, next_attempt_at=None,
-                                                   queued_at=None, error=reason)
+                                                   claimed_until=None, queued_at=None, error=reason)
 
 
 # --- 2. post ------------------------------------------------------------------------------------

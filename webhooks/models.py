@@ -5,7 +5,7 @@ that its owner may read (`audience.may_receive`): every event of an incident who
 owner reads (`incidents.roles.sees_internal`), and only the public events of an incident the owner
 reads as its reporter (`incidents.roles.can_view`), since an endpoint must not forward work notes
 and internal events to someone who could not read them. The rule is asked when the event is
-written (`routing`).
+written (`routing`) and again before every attempt (`delivery`).
 
 A `Delivery` is one message owed to one endpoint about one event, written in the transaction that
 records the event (`routing`), under a unique key; `delivery` sends it and every `Attempt` is kept.

@@ -314,6 +314,60 @@ def test_an_incident_made_confidential_before_its_first_attempt_is_not_sent_to_w
     assert receiver.received == []
 
 
+def test_a_retry_is_not_sent_once_the_incident_turned_confidential(
+    clock, receiver, resolver, reporter, network_category, committed
+):
+    endpoint = make_endpoint(resolver, receiver, events=CREATED)
+    receiver.fail(503)
+    with committed():
+        incident = make_incident(reporter=reporter, category=network_category)
+    row = only_delivery(endpoint)
+    assert row.state == DeliveryState.PENDING and row.payload  # built, and kept for the retries
+    Incident.objects.filter(pk=incident.pk).update(confidential=True, team=None)
+    clock.shift(timedelta(seconds=30))
+    assert retries.queue_due() == 1  # queued, and the attempt refuses to send it
+    row.refresh_from_db()
+    assert row.state == DeliveryState.FAILED and row.next_attempt_at is None and row.claimed_until is None
+    assert row.error == "Not sent: the endpoint's owner may no longer see this incident."
+    assert row.attempts == 1 and [r.status for r in receiver.received] == [503]
+    endpoint.refresh_from_db()
+    assert endpoint.consecutive_failures == 1  # the refusal is not the receiver's failure
+
+
+def test_a_redelivery_is_not_sent_once_the_owner_lost_their_role(
+    receiver, manager, reporter, django_capture_on_commit_callbacks
+):
+    endpoint = make_endpoint(manager, receiver, events=CREATED)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_incident(reporter=reporter)
+    assert len(receiver.accepted) == 1
+    manager.groups.clear()  # no longer an incident manager: the incident is not theirs to read
+    with django_capture_on_commit_callbacks(execute=True):
+        assert webhooks.redeliver(Delivery.objects.filter(endpoint=endpoint)).queued == 1
+    row = only_delivery(endpoint)
+    assert row.state == DeliveryState.FAILED and "may no longer see this incident" in row.error
+    assert len(receiver.received) == 1 and row.attempts == 1
+
+
+def test_a_retry_of_a_work_note_is_not_sent_to_a_staff_member_demoted_to_the_incidents_reporter(
+    clock, receiver, resolver, network_category, committed
+):
+    """Staff read an incident's work notes; its reporter reads its public replies only."""
+    endpoint = make_endpoint(resolver, receiver, events=[EventKind.COMMENT])
+    incident = make_incident(reporter=resolver, category=network_category)
+    receiver.fail(503, 503)
+    with committed():
+        services.comment_add(incident=incident, author=resolver, body="Router rebooted", public=False)
+        services.comment_add(incident=incident, author=resolver, body="Fixed, please check", public=True)
+    resolver.groups.clear()
+    clock.shift(timedelta(seconds=30))
+    assert retries.queue_due() == 2
+    note, reply = Delivery.objects.filter(endpoint=endpoint).order_by("event_id")
+    assert note.state == DeliveryState.FAILED and "may no longer see" in note.error
+    assert reply.state == DeliveryState.DELIVERED
+    assert [m.payload["data"]["message"] for m in receiver.accepted] == ["Fixed, please check"]
+
+
 def test_a_retry_waiting_in_the_queue_is_not_queued_again_until_its_task_is_taken_for_lost(
     clock, receiver, manager, reporter, committed, broker_without_worker
 ):
