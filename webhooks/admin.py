@@ -12,7 +12,6 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -21,6 +20,7 @@ from core.admin import QuickListMixin, ReadOnlyAdmin
 from incidents.models import EventKind
 
 from . import services
+from .audience import owner_choices
 from .models import Attempt, Delivery, Endpoint
 
 
@@ -60,7 +60,7 @@ class EndpointAdmin(admin.ModelAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         owner = form.base_fields.get("owner")
         if owner is not None:
-            users = get_user_model().objects.filter(is_active=True)
+            users = owner_choices()
             owner.queryset = users if manages_all(request) else users.filter(pk=request.user.pk)
             owner.initial = request.user.pk
         return form

@@ -1,4 +1,4 @@
-"""Whom an endpoint speaks for: which events its owner may be sent.
+"""Whom an endpoint speaks for: which events its owner may be sent, and who may own one.
 
 An endpoint forwards what its owner could read on the portal or in the admin, no more. Two rules
 of `incidents.roles` decide it, because an incident has two audiences:
@@ -12,6 +12,9 @@ So a delivery is owed when `sees_internal(owner, incident)`, or when the event i
 `can_view(owner, incident)`. Routing (`routing`) asks it when the event is written, and every
 attempt (`delivery.claim`) asks it again, because the incident may have turned confidential or the
 owner lost a role since.
+
+Endpoints are owned by staff (`may_own`). One whose owner has since lost their staff role hears
+only what they may still read, by the same rule.
 """
 
 from __future__ import annotations
@@ -20,9 +23,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
 
+from core.roles import DESK_AGENT, INCIDENT_MANAGER, RESOLVER
 from incidents.models import Incident, Team
 from incidents.roles import can_view, sees_internal
+
+STAFF_ROLES = (DESK_AGENT, RESOLVER, INCIDENT_MANAGER)  # `core.roles.is_staff_role`, as group names
 
 
 def may_receive(owner, incident: Incident, *, public: bool) -> bool:
@@ -48,3 +55,20 @@ def load_roles_and_teams(owners: Iterable) -> None:
     for pk, owner in by_pk.items():
         owner._itsm_roles = frozenset(roles[pk])
         owner._itsm_team_ids = frozenset(teams[pk])
+
+
+def may_own() -> Q:
+    """Who may own an endpoint, as a filter on users: active staff (desk agents, resolvers,
+    incident managers) and superusers, the people `core.roles.is_staff_role` says work incidents.
+    A reporter follows their incidents on the portal and by e-mail; an endpoint of theirs would
+    hear only the public events of their own incidents. The owner field's `limit_choices_to`, so
+    the admin's choices, its autocomplete and the model's validation all apply it."""
+    staff = get_user_model().objects.filter(is_active=True).filter(
+        Q(is_superuser=True) | Q(groups__name__in=STAFF_ROLES))
+    # A subquery rather than a join on the groups: no duplicates, whatever else filters the users.
+    return Q(pk__in=staff.values("pk"))
+
+
+def owner_choices() -> QuerySet:
+    """The users who may own an endpoint (`may_own`), by user name."""
+    return get_user_model().objects.filter(may_own()).order_by("username")

@@ -1,11 +1,11 @@
 """Outbound webhooks: the endpoints that hear about incident events, and the messages owed to them.
 
-An `Endpoint` is a URL that someone owns. It hears about the events of the kinds it subscribed to
-that its owner may read (`audience.may_receive`): every event of an incident whose whole record the
-owner reads (`incidents.roles.sees_internal`), and only the public events of an incident the owner
-reads as its reporter (`incidents.roles.can_view`), since an endpoint must not forward work notes
-and internal events to someone who could not read them. The rule is asked when the event is
-written (`routing`) and again before every attempt (`delivery`).
+An `Endpoint` is a URL that a staff member owns (`audience.may_own`). It hears about the events of
+the kinds it subscribed to that its owner may read (`audience.may_receive`): every event of an
+incident whose whole record the owner reads (`incidents.roles.sees_internal`), and only the public
+events of an incident the owner reads as its reporter (`incidents.roles.can_view`), since an
+endpoint must not forward work notes and internal events to someone who could not read them. The
+rule is asked when the event is written (`routing`) and again before every attempt (`delivery`).
 
 A `Delivery` is one message owed to one endpoint about one event, written in the transaction that
 records the event (`routing`), under a unique key; `delivery` sends it and every `Attempt` is kept.
@@ -24,6 +24,7 @@ from django.utils import timezone
 from incidents.models import EventKind, IncidentEvent
 
 from . import guard, signing
+from .audience import may_own
 
 
 class PayloadFormat(models.TextChoices):
@@ -48,8 +49,9 @@ class Endpoint(models.Model):
                               help_text="The event kinds sent; none ticked: every kind.")
     payload_format = models.CharField(max_length=20, choices=PayloadFormat.choices, default=PayloadFormat.STANDARD)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="webhook_endpoints",
-        help_text="Receives what this person could see, and is e-mailed if the endpoint is disabled.",
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="webhook_endpoints", limit_choices_to=may_own,
+        help_text="A staff member. Receives the events this person may read, and is e-mailed if the endpoint is "
+                  "disabled.",
     )
     active = models.BooleanField(default=True)
     # Signs every message (Standard Webhooks: "whsec_" + base64). Kept readable, not hashed: each

@@ -5,6 +5,7 @@ row as for 50, and sends a message again under the same webhook-id."""
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -77,6 +78,21 @@ def test_a_resolver_manages_their_own_endpoints_only(client, resolver, manager, 
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
     client.post(ADD, form(resolver, name="Second"))
     assert Endpoint.objects.filter(owner=resolver).count() == 2
+
+
+def test_an_endpoint_is_owned_by_active_staff_only(client, manager, resolver, agent, reporter, other_resolver):
+    other_resolver.is_active = False
+    other_resolver.save(update_fields=["is_active"])
+    client.force_login(manager)
+    offered = client.get(ADD).context["adminform"].form.fields["owner"].queryset
+    assert list(offered) == [agent, manager, resolver]  # by user name: dana, maria, nick
+    for refused in (reporter, other_resolver):
+        response = client.post(ADD, form(refused, name=f"For {refused.username}"))
+        assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    assert not Endpoint.objects.exists()
+    # The model says so too (its owner field's `limit_choices_to`), whatever form saves it.
+    with pytest.raises(ValidationError, match="owner"):
+        Endpoint(name="Reporter's", url="https://hooks.example.com/r", owner=reporter).full_clean()
 
 
 def test_only_incident_managers_may_delete_an_endpoint(client, resolver, manager):
