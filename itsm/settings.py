@@ -388,6 +388,10 @@ ITSM_REVIEW_ESCALATE_AFTER_DAYS = env_int("ITSM_REVIEW_ESCALATE_AFTER_DAYS", 7)
 # A state machine's history is a record, not something to roll back (reverting an FSM row 500s).
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
+# A new API key or webhook secret is shown once, in a message: kept in the session, not in a
+# cookie that travels back through proxies and their logs.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
 # --- REST API (/api/v1/) -------------------------------------------------------------------------
 def env_rate(name: str, default: str) -> str:
     """A throttle rate such as "600/min" (second, minute, hour or day)."""
@@ -421,6 +425,10 @@ REST_FRAMEWORK = {
                                "rest_framework.parsers.MultiPartParser",
                                "rest_framework.parsers.FormParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # How many reverse proxies in front of the app append to X-Forwarded-For: the client address
+    # (for the per-address limit and a token's last use) is read that many hops from the right.
+    # 0: the connection's own address; a client-sent header is never believed.
+    "NUM_PROXIES": env_int("ITSM_TRUSTED_PROXIES", 0, minimum=0),
 }
 # Largest request body the API reads, in bytes: a JSON body or a multipart upload (answer: 413).
 ITSM_API_MAX_BODY_BYTES = env_int("ITSM_API_MAX_BODY_BYTES", ITSM_MAX_UPLOAD_BYTES + 1024 * 1024, minimum=1024)
@@ -435,6 +443,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema is built on every request (about 150 KB): for signed-in callers only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -50,15 +49,16 @@ class ApiTokenAdmin(admin.ModelAdmin):
         if obj is None:
             kwargs["form"] = IssueForm
         form = super().get_form(request, obj, change=change, **kwargs)
-        if obj is None and not self._manages_all(request):
+        if obj is None:
             user_field = form.base_fields["user"]
-            user_field.queryset = get_user_model().objects.filter(pk=request.user.pk)
+            user_field.queryset = services.accounts_for(request.user).order_by("username")
             user_field.initial = request.user.pk
         return form
 
     def get_autocomplete_fields(self, request):
-        # The user search is the user admin's: only for those who may list users.
-        return ["user"] if self._manages_all(request) and request.user.has_perm("auth.view_user") else []
+        # The user search is the user admin's, over every account: for superusers, who may issue
+        # for anyone. Others choose from the accounts `accounts_for` allows them.
+        return ["user"] if request.user.is_superuser else []
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj is not None else []
@@ -72,6 +72,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         if change:
             return
+        # The form offered only the accounts `accounts_for` allows; `issue` checks it again.
         token, key = services.issue(user=form.cleaned_data["user"], name=form.cleaned_data["name"],
                                     created_by=request.user, expires_at=form.cleaned_data.get("expires_at"))
         obj.pk = token.pk

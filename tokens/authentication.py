@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import authentication, exceptions
 
+from core.api.throttling import client_address
+
 from . import services
 
 
@@ -16,7 +18,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed("The Authorization header must be “Bearer <token>”.")
-        token = services.authenticate(header[1], ip=request.META.get("REMOTE_ADDR"))
+        token = services.authenticate(header[1], ip=client_address(request))
         if token is None:
             raise exceptions.AuthenticationFailed("The token is not valid, or it was revoked or has expired.")
         return token.user, token

@@ -7,8 +7,12 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
+
+from core import roles
 
 from .models import ApiToken
 
@@ -21,11 +25,27 @@ def digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def accounts_for(issuer) -> QuerySet:
+    """Whose tokens `issuer` may issue: their own; an incident manager's also those of accounts that
+    only report (a monitoring system's, a script's); a superuser's, anyone's. A token acts as its
+    account, so issuing one for a colleague or a superuser would be acting as them."""
+    users = get_user_model().objects.filter(is_active=True)
+    if issuer.is_superuser:
+        return users
+    if issuer.has_perm("tokens.manage_all_tokens"):
+        staff = users.filter(groups__name__in=[roles.DESK_AGENT, roles.RESOLVER, roles.INCIDENT_MANAGER])
+        return users.filter(is_superuser=False).exclude(pk__in=staff.values("pk")) | users.filter(pk=issuer.pk)
+    return users.filter(pk=issuer.pk)
+
+
 def issue(*, user, name: str, created_by=None, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
-    """A new token for `user`. Returns it and the key, which exists nowhere else: show it once."""
+    """A new token for `user`, issued by `created_by` (default: the user). Returns it and the key,
+    which exists nowhere else: show it once."""
     name = " ".join((name or "").split())[:100]
     if not name:
         raise ValueError("Give the token a name that says what uses it.")
+    if created_by is not None and created_by.pk != user.pk and not accounts_for(created_by).filter(pk=user.pk).exists():
+        raise PermissionError(f"{created_by} may not issue tokens for {user}.")
     while True:
         prefix = secrets.token_hex(4)
         if not ApiToken.objects.filter(prefix=prefix).exists():

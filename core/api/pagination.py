@@ -3,7 +3,9 @@ COUNT, no OFFSET), and a page does not shift when rows are added while a client 
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from rest_framework import pagination
+from rest_framework.exceptions import NotFound
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -12,6 +14,14 @@ class CursorPagination(pagination.CursorPagination):
     max_page_size = 200
     # A list's own `ordering` (and OrderingFilter's `?ordering=`) take precedence; ids break ties.
     ordering = "-id"
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # DRF decodes the cursor but does not check its position's type against the ordering: a
+        # crafted cursor with text where an id goes raised ValueError (500) in the query.
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, TypeError, ValidationError):
+            raise NotFound(self.invalid_cursor_message) from None
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
         # OpenAPI 3.1 spells "may be null" as a type list; DRF's `nullable` is the 3.0 keyword.

@@ -33,3 +33,8 @@ class AnonymousIPThrottle(SimpleRateThrottle):
         except AuthenticationFailed:
             pass  # a bad token counts against its address
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def client_address(request) -> str:
+    """The caller's address as the throttles see it (REST_FRAMEWORK["NUM_PROXIES"] hops)."""
+    return AnonymousIPThrottle().get_ident(request)

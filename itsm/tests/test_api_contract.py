@@ -53,10 +53,16 @@ def world(db):
 
 
 @pytest.fixture
-def api_schema(db):
+def api_schema(world):
     from django.core.wsgi import get_wsgi_application
 
-    return schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+    return schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application(), headers=world)
+
+
+def test_the_schema_and_the_docs_are_for_signed_in_callers(client, world):
+    assert client.get("/api/schema/").status_code == 401
+    assert client.get("/api/docs/").status_code == 302  # to the sign-in page
+    assert client.get("/api/schema/", HTTP_AUTHORIZATION=world["Authorization"]).status_code == 200
 
 
 def fuzz(operation, headers: dict, mode: GenerationMode) -> None:

@@ -202,3 +202,42 @@ def test_guessing_tokens_is_slowed_down_per_address(db, monkeypatch):
     for _ in range(2):
         assert_error(bearer("itsm_abcd1234_guess").get(API_ROOT, REMOTE_ADDR="192.0.2.9"), 401, "authentication_failed")
     assert_error(bearer("itsm_abcd1234_guess").get(API_ROOT, REMOTE_ADDR="192.0.2.9"), 429, "throttled")
+
+
+def test_a_manager_issues_tokens_for_reporting_accounts_but_not_for_colleagues_or_superusers(client, manager,
+                                                                                         agent, monitoring):
+    root = UserFactory(username="root", is_superuser=True, is_staff=True)
+    client.force_login(manager)
+    for account in (agent, root):
+        response = client.post(ADD, {"user": account.pk, "name": "Act as them"})
+        assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    assert not ApiToken.objects.filter(user__in=[agent, root]).exists()
+    with pytest.raises(PermissionError):
+        services.issue(user=agent, name="Act as them", created_by=manager)
+    assert set(services.accounts_for(manager)) == {manager, monitoring}
+
+
+def test_a_superuser_issues_for_anyone(agent):
+    root = UserFactory(username="root", is_superuser=True, is_staff=True)
+    token, _ = services.issue(user=agent, name="Migration script", created_by=root)
+    assert token.user == agent and token.created_by == root
+
+
+def test_a_client_sent_forwarded_for_header_does_not_dodge_the_limit(db, monkeypatch):
+    from core.api.throttling import AnonymousIPThrottle
+
+    monkeypatch.setattr(AnonymousIPThrottle, "THROTTLE_RATES", {"token": "60/min", "anon": "2/min"})
+    for n in range(2):
+        bearer("itsm_abcd1234_guess").get(API_ROOT, REMOTE_ADDR="192.0.2.10", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}")
+    assert_error(bearer("itsm_abcd1234_guess").get(API_ROOT, REMOTE_ADDR="192.0.2.10",
+                                                  HTTP_X_FORWARDED_FOR="198.51.100.99"), 429)
+
+
+def test_behind_a_trusted_proxy_the_last_hop_it_adds_is_the_client(agent, settings, monkeypatch):
+    from rest_framework.settings import api_settings
+
+    monkeypatch.setattr(api_settings, "NUM_PROXIES", 1)
+    token, key = services.issue(user=agent, name="Script")
+    bearer(key).get(API_ROOT, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.7")
+    token.refresh_from_db()
+    assert token.last_used_ip == "198.51.100.7"
