@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -226,6 +226,25 @@ def confirm_fix(*, incident: Incident | int, user, reason: str = "") -> tuple[In
         return locked, False
 
 
+# How reporters open incidents themselves; the other channels (phone, e-mail, walk-in, monitoring)
+# are the service desk's to record when it logs an incident for someone.
+SELF_SERVICE_CHANNELS = frozenset({Channel.PORTAL, Channel.API})
+
+
+def may_log_for_others(user) -> bool:
+    """Whether `user` logs incidents for other people (the service desk, incident managers)."""
+    return user.has_perm("incidents.add_incident")
+
+
+def check_may_log_for_others(user, chosen: Iterable[str]) -> None:
+    """Refuse `user` what only those who log for others choose when opening an incident: `chosen`
+    names what they set (reporter, channel, team). PermissionDenied, with the sentence."""
+    chosen = list(chosen)
+    if chosen and not may_log_for_others(user):
+        raise PermissionDenied(f"Only the service desk sets {', '.join(chosen)} when logging an incident; "
+                               "leave them out to report one of your own.")
+
+
 def incident_create(
     *,
     reporter,
@@ -243,10 +262,21 @@ def incident_create(
 ) -> Incident:
     """Open an incident. Files are checked before anything is written, so nothing is half-saved.
 
+    `created_by` is who logs it when that is not simply its reporter (the desk, the API caller):
+    one who may not log for others gets PermissionDenied for another reporter, a queue (`team`) or
+    a channel other than their own (`check_may_log_for_others`).
+
     `submission_key` makes the call idempotent: the same key (a form sent twice, a request
     retried) returns the incident it opened the first time, even when both arrive at once; that
     incident has `resubmitted = True`.
     """
+    if created_by is not None:
+        check_may_log_for_others(created_by, [
+            name for name, chosen in (("reporter", reporter.pk != created_by.pk),
+                                      ("channel", channel not in SELF_SERVICE_CHANNELS),
+                                      ("team", team is not None))
+            if chosen
+        ])
     summary = single_line(summary)
     description = clean_text(description)
     if not summary:
@@ -392,7 +422,9 @@ def incident_save_edits(*, incident: Incident, user, changed: Iterable[str]) -> 
     Only the fields named in `changed` are taken from it, onto the row as it stands now, under its
     lock: a copy loaded before an assignment, a reply or a sweep cannot put their fields back
     (the old assignee, an erased stakeholder update, a breach marker). A copy whose state has
-    moved on since it was loaded is refused, as a transition would be. Returns the saved row.
+    moved on since it was loaded is refused, as a transition would be. A new assignee follows
+    `incident_assign`'s rule (not once the incident is resolved); a new parent is neither the
+    incident itself nor one under it (ValidationError on `parent`). Returns the saved row.
     """
     changed = set(changed)
     not_editable = changed - set(EDITABLE_FIELDS)
@@ -415,8 +447,10 @@ def incident_save_edits(*, incident: Incident, user, changed: Iterable[str]) -> 
             raise WorkflowError("To hand the incident to another team, use “Route to team”.")
         for attname, value in edited.items():
             setattr(locked, attname, value)
-        if "assignee" in changed and locked.assignee is not None and not roles.can_work_on(locked.assignee, locked):
-            raise WorkflowError(f"{locked.assignee} cannot work on incidents of {locked.team or 'this team'}.")
+        if "assignee" in changed:
+            _check_assignable(locked, locked.assignee)
+        if "parent" in changed:
+            _check_parent(locked)
         if "summary" in changed:
             locked.summary = single_line(locked.summary)[:200]
             if not locked.summary:
@@ -439,6 +473,41 @@ def incident_save_edits(*, incident: Incident, user, changed: Iterable[str]) -> 
     return locked
 
 
+# An incident is given to someone while it is being worked: not once resolved, closed or cancelled.
+ASSIGNABLE_STATES = (State.NEW, State.TRIAGED, State.IN_PROGRESS, State.ON_HOLD)
+
+
+def _check_assignable(incident: Incident, assignee) -> None:
+    """The assignment rule, for `incident_assign` and for an edit of the assignee alike."""
+    if incident.state not in ASSIGNABLE_STATES:
+        raise WorkflowError(f"{incident.reference} is {incident.get_state_display().lower()}; it cannot be assigned.")
+    if assignee is not None and not roles.can_work_on(assignee, incident):
+        raise WorkflowError(f"{assignee} cannot work on incidents of {incident.team or 'this team'}.")
+
+
+def _check_parent(incident: Incident) -> None:
+    """Refuse a parent that is the incident itself or one of the incidents under it (a loop)."""
+    if incident.parent_id is None:
+        return
+    if incident.parent_id == incident.pk:
+        raise ValidationError({"parent": f"{incident.reference} cannot be its own parent."})
+    chain: list[str] = []  # the new parent, its parent, and so on up
+    seen: set[int] = set()
+    step = incident.parent_id
+    while step is not None and step not in seen:  # `seen`: a loop made before this rule stops the walk
+        seen.add(step)
+        row = Incident.objects.filter(pk=step).values_list("reference", "parent_id").first()
+        if row is None:
+            return
+        chain.append(row[0])
+        step = row[1]
+        if step == incident.pk:
+            where = (f"it is one of {incident.reference}'s children already" if len(chain) == 1 else
+                     f"it is under {incident.reference} already ({' under '.join([*chain, incident.reference])})")
+            raise ValidationError({"parent": f"{chain[0]} cannot be the parent of {incident.reference}: {where}, "
+                                             "and an incident cannot be under itself."})
+
+
 def incident_assign(*, incident: Incident | int, user, assignee) -> Incident:
     """Give the incident to `assignee` (None: unassign) without changing its state."""
     pk = incident.pk if isinstance(incident, Incident) else incident
@@ -446,10 +515,7 @@ def incident_assign(*, incident: Incident | int, user, assignee) -> Incident:
         locked = Incident.objects.select_for_update().get(pk=pk)
         if not roles.can_work_on(user, locked):
             raise WorkflowError(f"You may not assign {locked.reference}.")
-        if locked.state not in (State.NEW, State.TRIAGED, State.IN_PROGRESS, State.ON_HOLD):
-            raise WorkflowError(f"{locked.reference} is {locked.get_state_display().lower()}; it cannot be assigned.")
-        if assignee is not None and not roles.can_work_on(assignee, locked):
-            raise WorkflowError(f"{assignee} cannot work on incidents of {locked.team or 'this team'}.")
+        _check_assignable(locked, assignee)
         if locked.assignee_id == (assignee.pk if assignee else None):
             return locked
         locked.assignee = assignee

@@ -184,6 +184,17 @@ def test_parent_is_chosen_by_autocomplete_among_visible_incidents(client, resolv
     assert ids == {incident.pk}
 
 
+def test_an_incident_made_its_own_parent_is_refused_on_the_form_not_a_500(client, agent, incident):
+    client.force_login(agent)
+    data = form_data(client.get(change_url(incident)))
+    data.update(parent=incident.pk, summary="Reworded")
+    response = client.post(change_url(incident), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors() == [f"{incident.reference} cannot be its own parent."]
+    saved = Incident.objects.get(pk=incident.pk)
+    assert (saved.parent, saved.summary) == (None, "VPN drops every ten minutes")
+
+
 def test_assignee_who_cannot_work_on_the_team_is_refused(client, agent, other_resolver, incident):
     client.force_login(agent)
     data = form_data(client.get(change_url(incident)))
