@@ -52,8 +52,10 @@ class SlaFields(serializers.Serializer):
 
 
 class BareIncidentSerializer(serializers.Serializer):
-    """The fields of `IncidentSerializer`, in its order and with its output, declared by hand."""
+    """The fields of `IncidentSerializer` (the staff shape: the benchmark's desk agents read the
+    rows they list for their work), in its order and with its output, declared by hand."""
 
+    access = serializers.SerializerMethodField()
     id = serializers.IntegerField()
     reference = serializers.CharField()
     summary = serializers.CharField()
@@ -85,6 +87,9 @@ class BareIncidentSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
     sla = SlaFields(source="*")
     version = serializers.IntegerField()
+
+    def get_access(self, incident) -> str:
+        return "staff"
 
 
 @api_view(["GET"])

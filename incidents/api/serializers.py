@@ -3,19 +3,25 @@
 The serializers check the shape of a request only. The rules (who may log for whom, which fields a
 role edits, what a transition needs, which files are accepted) are the services' and the state
 machine's; their refusals come back through the one error shape (`core.api.errors`).
+
+An incident is read in one of three shapes, chosen per incident for the caller
+(`IncidentAsSeenSerializer`) and named by its `access` field: `staff` (the whole incident),
+`reporter` (what the portal shows its reporter) and `none` (a receipt for an incident the caller
+logged or changed but may not see).
 """
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, cached_property
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from core.api.views import TransitionInputSerializer
 
-from .. import selectors, services
+from .. import roles, selectors, services
 from ..forms import staff_users
 from ..models import (
     Attachment,
@@ -86,10 +92,34 @@ class SlaSerializer(serializers.ModelSerializer):
 
 
 # --- incidents ------------------------------------------------------------------------------------
-class IncidentSerializer(serializers.ModelSerializer):
-    """An incident as the API returns it. Every field is read-only here: writes have their own
-    serializers, and state changes go through the transitions."""
+ACCESS_HELP = ("Which shape this is: `staff` (the whole incident, for those who see it for their work), "
+               "`reporter` (what the portal shows its reporter) or `none` (an incident the caller may not see).")
 
+
+class AccessField(serializers.Field):
+    """The shape's name (`access`), the same on every incident of that shape: what tells a client,
+    and the OpenAPI description's discriminator, which fields follow."""
+
+    def __init__(self, access: str, **kwargs) -> None:
+        self.access = access
+        super().__init__(read_only=True, source="*", help_text=ACCESS_HELP, **kwargs)
+
+    def to_representation(self, value) -> str:
+        return self.access
+
+
+class AccessFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = AccessField
+
+    def map_serializer_field(self, auto_schema, direction) -> dict:
+        return {"type": "string", "const": self.target.access}
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    """An incident as those who see it for their work read it (`access`: `staff`). Every field is
+    read-only here: writes have their own serializers, and state changes go through the transitions."""
+
+    access = AccessField("staff")
     category = NamedSerializer(read_only=True, allow_null=True)
     service = NamedSerializer(read_only=True, allow_null=True)
     team = NamedSerializer(read_only=True, allow_null=True)
@@ -103,12 +133,73 @@ class IncidentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Incident
         fields = [
-            "id", "reference", "summary", "description", "state", "priority", "impact", "urgency", "channel",
+            "access", "id", "reference", "summary", "description", "state", "priority", "impact", "urgency", "channel",
             "category", "service", "team", "assignee", "reporter", "confidential", "is_major", "parent",
             "hold_kind", "hold_reason", "resolution_code", "resolution_notes", "workaround", "reopen_count",
             "opened_at", "triaged_at", "responded_at", "resolved_at", "closed_at", "updated_at", "sla", "version",
         ]
         read_only_fields = fields
+
+
+class ReporterIncidentSerializer(serializers.ModelSerializer):
+    """An incident as its reporter reads it (`access`: `reporter`): what the portal's incident page
+    shows them. Not who works on it, the work fields (workaround, links, major flag, hold), nor the
+    SLA clock; the timeline (`/timeline/`) has the public updates."""
+
+    access = AccessField("reporter")
+    category = NamedSerializer(read_only=True, allow_null=True)
+    service = NamedSerializer(read_only=True, allow_null=True)
+    team = NamedSerializer(read_only=True, allow_null=True, help_text="Who handles it (null: the service desk).")
+
+    class Meta:
+        model = Incident
+        ref_name = "ReporterIncident"
+        fields = [
+            "access", "id", "reference", "summary", "description", "state", "priority", "category", "service",
+            "team", "resolution_notes", "opened_at", "updated_at", "resolved_at", "closed_at",
+        ]
+        read_only_fields = fields
+
+
+class IncidentReceiptSerializer(serializers.Serializer):
+    """What the caller is told of an incident they opened or changed but may not see (`access`:
+    `none`): it went to a confidential queue, whose team and the incident managers have it."""
+
+    access = AccessField("none")
+    id = serializers.IntegerField(read_only=True)
+    reference = serializers.CharField(read_only=True)
+    detail = serializers.SerializerMethodField(help_text="Where it went, and why it is not shown.")
+
+    class Meta:
+        ref_name = "IncidentReceipt"
+
+    def get_detail(self, incident: Incident) -> str:
+        queue = f"the {incident.team.name} team's" if incident.team_id else "a"
+        return (f"{incident.reference} went to {queue} confidential queue: only that team and the incident "
+                "managers may open it, so it is not shown to you.")
+
+
+class IncidentAsSeenSerializer(serializers.Serializer):
+    """Each incident in the shape the caller may see, chosen per incident (a list mixes them): the
+    whole of it for staff who see it for their work (`roles.sees_internal`), the reporter's shape
+    for its reporter (a staff member who reported a confidential incident included), and a receipt
+    for one they may not see at all. The roles' answers are cached on the user: no query a row."""
+
+    @cached_property
+    def shapes(self) -> dict[str, serializers.Serializer]:
+        return {"staff": IncidentSerializer(context=self.context),
+                "reporter": ReporterIncidentSerializer(context=self.context),
+                "none": IncidentReceiptSerializer(context=self.context)}
+
+    def to_representation(self, incident: Incident) -> dict:
+        user = self.context["request"].user
+        if roles.sees_internal(user, incident):
+            access = "staff"
+        elif roles.can_view(user, incident):
+            access = "reporter"
+        else:
+            access = "none"
+        return self.shapes[access].to_representation(incident)
 
 
 class IncidentCreateSerializer(serializers.Serializer):
@@ -132,7 +223,7 @@ class IncidentCreateSerializer(serializers.Serializer):
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True,
                                               help_text="Service desk only: the queue (default: the category's).")
 
-    # Fields only those who may log incidents for others (`incidents.add_incident`) may send.
+    # Fields only those who may log incidents for others (`services.may_log_for_others`) may send.
     STAFF_ONLY = ("reporter", "channel", "team")
 
 
@@ -143,6 +234,10 @@ class VisibleIncidentField(serializers.PrimaryKeyRelatedField):
         return Incident.objects.visible_to(self.context["request"].user)
 
 
+# The largest version the column holds (a PositiveIntegerField): a larger one is no version at all.
+VERSION_MAX = 2**31 - 1
+
+
 class IncidentUpdateSerializer(serializers.ModelSerializer):
     """A partial edit of the fields an edit may change (`services.EDITABLE_FIELDS`, the admin change
     form's), by whoever may work on the incident."""
@@ -150,7 +245,7 @@ class IncidentUpdateSerializer(serializers.ModelSerializer):
     assignee = serializers.PrimaryKeyRelatedField(queryset=staff_users(), required=False, allow_null=True)
     parent = VisibleIncidentField(required=False, allow_null=True)
     version = serializers.IntegerField(
-        required=False, write_only=True, min_value=1,
+        required=False, write_only=True, min_value=1, max_value=VERSION_MAX,
         help_text="The version the caller saw. If the incident has changed since, the edit is refused with "
                   "409 (`stale`) instead of overwriting what someone else did.")
 

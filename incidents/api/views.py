@@ -12,15 +12,24 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import cached_property
 
+from django.core.exceptions import PermissionDenied as RefusedByService
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -47,10 +56,13 @@ from .serializers import (
     CommentCreateSerializer,
     CommentSerializer,
     CommentUploadSerializer,
+    IncidentAsSeenSerializer,
     IncidentCreateSerializer,
+    IncidentReceiptSerializer,
     IncidentSerializer,
     IncidentTransitionInputSerializer,
     IncidentUpdateSerializer,
+    ReporterIncidentSerializer,
     ServiceSerializer,
     TeamSerializer,
     TimelineEntrySerializer,
@@ -70,7 +82,32 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
     description="Any string up to 255 characters, new for each incident the caller means to open. The same "
                 "key again (a retried request) opens nothing more: it answers 200 with the incident the first "
-                "request opened, and `Idempotent-Replayed: true`.")
+                "request opened (as the caller may see it now), and `Idempotent-Replayed: true`.")
+
+
+def incident_shapes(*, receipt: bool, many: bool = False) -> PolymorphicProxySerializer:
+    """For the description of the API: the shapes an incident is read in (`IncidentAsSeenSerializer`),
+    told apart by `access`. A write may leave the caller with an incident they no longer see: a receipt."""
+    shapes = [IncidentSerializer, ReporterIncidentSerializer, *([IncidentReceiptSerializer] if receipt else [])]
+    return PolymorphicProxySerializer(component_name="IncidentAfterWrite" if receipt else "IncidentAsSeen",
+                                      serializers=shapes, resource_type_field_name="access", many=many)
+
+
+SHAPES_HELP = ("The incident as the caller may see it, its shape named by `access`: `staff` (the whole incident), "
+               "`reporter` (what its reporter is shown)")
+AS_SEEN = OpenApiResponse(incident_shapes(receipt=False), description=f"{SHAPES_HELP}.")
+AFTER_WRITE_HELP = (f"{SHAPES_HELP}, or `none` (id, reference and a sentence) when it went to a confidential queue "
+                    "the caller may not see")
+
+
+@contextmanager
+def sentence_kept() -> Iterator[None]:
+    """A service's PermissionDenied as the API's 403 with the service's sentence (the error
+    handler would answer Django's with a generic one)."""
+    try:
+        yield
+    except RefusedByService as refusal:
+        raise PermissionDenied(str(refusal) or None) from None
 
 
 class OldestFirst(CursorPagination):
@@ -104,27 +141,33 @@ class FileRenderer(BaseRenderer):
 
 # --- incidents ------------------------------------------------------------------------------------
 @extend_schema_view(
-    list=extend_schema(summary="Incidents the caller may see"),
-    retrieve=extend_schema(summary="One incident", parameters=[INCIDENT_PARAMETER]),
+    list=extend_schema(summary="Incidents the caller may see", responses=OpenApiResponse(
+        incident_shapes(receipt=False, many=True), description=f"{SHAPES_HELP}, chosen for each incident.")),
+    retrieve=extend_schema(summary="One incident", parameters=[INCIDENT_PARAMETER], responses=AS_SEEN),
     create=extend_schema(
         summary="Open an incident", request=IncidentCreateSerializer, parameters=[IDEMPOTENCY_PARAMETER],
-        responses={201: IncidentSerializer,
-                   200: OpenApiResponse(IncidentSerializer, description="A replay: the incident this "
-                                        "Idempotency-Key opened before.")}),
+        responses={201: OpenApiResponse(incident_shapes(receipt=True), description=f"{AFTER_WRITE_HELP}."),
+                   200: OpenApiResponse(incident_shapes(receipt=True), description=(
+                       f"A replay: the incident this Idempotency-Key opened before, as it is now. {AFTER_WRITE_HELP}."
+                   ))}),
     partial_update=extend_schema(
-        summary="Edit an incident", request=IncidentUpdateSerializer, responses=IncidentSerializer,
-        parameters=[INCIDENT_PARAMETER]),
+        summary="Edit an incident", request=IncidentUpdateSerializer, parameters=[INCIDENT_PARAMETER],
+        responses=OpenApiResponse(incident_shapes(receipt=True), description=f"{AFTER_WRITE_HELP}.")),
     transitions=extend_schema(parameters=[INCIDENT_PARAMETER]),
     take=extend_schema(
         request=IncidentTransitionInputSerializer, parameters=[INCIDENT_PARAMETER],
-        responses={200: IncidentSerializer, 409: OpenApiResponse(
-            ErrorSerializer, description="Refused: `detail` says why, `allowed_transitions` what is possible now.")}),
+        responses={
+            200: OpenApiResponse(incident_shapes(receipt=True), description=f"{AFTER_WRITE_HELP}."),
+            409: OpenApiResponse(ErrorSerializer, description="Refused: `detail` says why, `allowed_transitions` "
+                                                              "what is possible now."),
+        }),
 )
 class IncidentViewSet(BodyLimitMixin, TransitionActions, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                       viewsets.GenericViewSet):
     """Incidents, addressed by reference (`INC-000123`) or by id. A reporter sees the incidents they
     reported; staff see every incident but the confidential ones of other teams (incident managers
-    see those too)."""
+    see those too). Each comes in the shape its reader may see (`access`): the whole incident for
+    those who see it for their work, what the portal shows for its reporter."""
 
     serializer_class = IncidentSerializer
     lookup_field = "reference"
@@ -144,31 +187,44 @@ class IncidentViewSet(BodyLimitMixin, TransitionActions, mixins.ListModelMixin, 
         self.check_object_permissions(self.request, incident)
         return incident
 
+    def get_serializer(self, *args, **kwargs) -> IncidentAsSeenSerializer:
+        """Every incident this viewset returns (list, read, transitions) in the shape its reader may see."""
+        kwargs.setdefault("context", self.get_serializer_context())
+        return IncidentAsSeenSerializer(*args, **kwargs)
+
     def represent(self, incident: Incident, **kwargs) -> Response:
         fresh = Incident.objects.select_related(*INCIDENT_RELATED).get(pk=incident.pk)
-        return Response(IncidentSerializer(fresh, context=self.get_serializer_context()).data, **kwargs)
+        return Response(self.get_serializer(fresh).data, **kwargs)
 
     # --- open -------------------------------------------------------------------------------------
     def create(self, request: Request, *args, **kwargs) -> Response:
+        user = request.user
+        # Before the request is validated: validating `reporter` or `team` looks it up, and would
+        # tell someone who may not log for others whether a user name or a team exists.
+        with sentence_kept():
+            services.check_may_log_for_others(user, self.staff_only_sent(request))
         serializer = IncidentCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        user = request.user
-        for_others = [name for name in IncidentCreateSerializer.STAFF_ONLY
-                      if name in data and not (name == "reporter" and data[name] == user)]
-        if for_others and not user.has_perm("incidents.add_incident"):
-            raise PermissionDenied(f"Only the service desk sets {', '.join(for_others)} when logging an incident; "
-                                   "leave them out to report one of your own.")
-        incident = services.incident_create(
-            reporter=data.pop("reporter", user), created_by=user, channel=data.pop("channel", Channel.API),
-            submission_key=self.submission_key(request), **data,
-        )
+        with sentence_kept():
+            incident = services.incident_create(
+                reporter=data.pop("reporter", user), created_by=user, channel=data.pop("channel", Channel.API),
+                submission_key=self.submission_key(request), **data,
+            )
         replayed = getattr(incident, "resubmitted", False)
         headers = {"Location": reverse("incident-detail", kwargs={"reference": incident.reference})}
         if replayed:
             headers["Idempotent-Replayed"] = "true"
         return self.represent(incident, status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED,
                               headers=headers)
+
+    @staticmethod
+    def staff_only_sent(request: Request) -> list[str]:
+        """The fields only those who log for others set that the request sends (naming oneself as
+        the reporter is not logging for someone else)."""
+        data = request.data if isinstance(request.data, Mapping) else {}
+        return [name for name in IncidentCreateSerializer.STAFF_ONLY
+                if name in data and not (name == "reporter" and data.get(name) == request.user.get_username())]
 
     @staticmethod
     def submission_key(request: Request) -> uuid.UUID | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from core.tests.api_support import EVERYONE, EndpointContract, assert_error, token_client
+from incidents import services
 from incidents.models import Channel, Incident
 
 from .factories import CategoryFactory, make_incident
@@ -93,7 +94,7 @@ def test_reporter_reports_for_themselves_only(actors):
 def test_reporter_may_name_themselves_as_the_reporter(actors):
     response = actors.client("reporter").post(URL, {"summary": "My laptop is broken", "reporter": "rita"})
     assert response.status_code == 201
-    assert response.json()["reporter"]["username"] == "rita"
+    assert Incident.objects.get(pk=response.json()["id"]).reporter == actors["reporter"]
 
 
 @pytest.mark.parametrize("field", ["channel", "team"])
@@ -117,6 +118,19 @@ def test_desk_agent_logs_a_phoned_in_incident_for_the_reporter(actors, network):
     incident = Incident.objects.get(pk=body["id"])
     assert incident.events.get(kind="created").actor == actors["desk_agent"]
     assert incident.history.earliest().history_user == actors["desk_agent"]
+
+
+@pytest.mark.parametrize(("field", "existing", "missing"), [("reporter", "dana", "nobody-by-that-name"),
+                                                            ("team", "network", 999_999)])
+def test_who_may_not_log_for_others_cannot_learn_whether_a_user_or_team_exists(actors, field, existing, missing):
+    """The staff-only fields are refused before they are looked up: the same 403 for a user name
+    (or a team) that exists and for one that does not."""
+    value = actors.team.pk if existing == "network" else existing
+    client = actors.client("reporter")
+    known = client.post(URL, {"summary": "Printer jam", field: value})
+    unknown = client.post(URL, {"summary": "Printer jam", field: missing})
+    assert assert_error(known, 403, "permission_denied") == assert_error(unknown, 403, "permission_denied")
+    assert not Incident.objects.exists()
 
 
 def test_resolver_cannot_log_an_incident_for_someone_else(actors):
@@ -293,6 +307,54 @@ def test_the_state_is_not_edited_it_is_transitioned(actors, incident):
     assert incident.state == "new"
 
 
+def test_an_incident_is_not_its_own_parent(actors, incident):
+    response = actors.client("desk_agent").patch(url_of(incident), {"parent": incident.pk})
+    body = assert_error(response, 400, "invalid")
+    assert body["errors"] == {"parent": [f"{incident.reference} cannot be its own parent."]}
+    assert Incident.objects.get(pk=incident.pk).parent is None
+
+
+def test_a_parent_under_the_incident_would_make_a_loop_and_is_refused(actors, incident, network):
+    child = make_incident(reporter=actors["reporter"], category=network, summary="Lyon VPN")
+    grandchild = make_incident(reporter=actors["reporter"], category=network, summary="Lyon VPN, 3rd floor")
+    client = actors.client("desk_agent")
+    assert client.patch(url_of(child), {"parent": incident.pk}).status_code == 200
+    assert client.patch(url_of(grandchild), {"parent": child.pk}).status_code == 200
+    direct = assert_error(client.patch(url_of(incident), {"parent": child.pk}), 400, "invalid")
+    assert direct["errors"]["parent"] == [
+        f"{child.reference} cannot be the parent of {incident.reference}: it is one of {incident.reference}'s "
+        "children already, and an incident cannot be under itself."]
+    deeper = assert_error(client.patch(url_of(incident), {"parent": grandchild.pk}), 400, "invalid")
+    assert (f"it is under {incident.reference} already ({grandchild.reference} under {child.reference} under "
+            f"{incident.reference})") in deeper["errors"]["parent"][0]
+    assert Incident.objects.get(pk=incident.pk).parent is None
+
+
+def test_a_closed_incident_is_not_reassigned_by_editing_it(actors, incident):
+    resolver = actors["team_resolver"]
+    services.transition(incident=incident, user=resolver, name="claim")
+    services.transition(incident=incident.pk, user=resolver, name="resolve", resolution_code="fixed",
+                        resolution_notes="Reset the token.")
+    services.transition(incident=incident.pk, user=actors["reporter"], name="close")
+    client = actors.client("desk_agent")
+    for assignee in (actors["desk_agent"].pk, None):
+        response = client.patch(url_of(incident), {"assignee": assignee})
+        assert "is closed; it cannot be assigned" in assert_error(response, 409, "refused")["detail"]
+    assert Incident.objects.get(pk=incident.pk).assignee == resolver
+
+
+def test_an_edited_assignee_follows_the_assignment_rule_and_is_recorded(actors, incident):
+    response = actors.client("desk_agent").patch(url_of(incident), {"assignee": actors["team_resolver"].pk})
+    assert response.status_code == 200 and response.json()["assignee"]["username"] == "nick"
+    assert incident.events.filter(kind="assignment", message="Assigned to nick").exists()
+
+
+def test_a_version_past_any_the_column_holds_is_400_not_stale(actors, incident):
+    response = actors.client("desk_agent").patch(url_of(incident), {"summary": "Mine", "version": 10**30})
+    assert "version" in assert_error(response, 400, "invalid")["errors"]
+    assert Incident.objects.get(pk=incident.pk).summary != "Mine"
+
+
 def test_a_parent_the_editor_may_not_see_does_not_exist_for_them(actors, incident):
     security = CategoryFactory(name="Security", default_team=actors.other_team, confidential=True)
     secret = make_incident(reporter=actors["other_reporter"], category=security)
@@ -315,3 +377,26 @@ def test_a_revoked_token_is_401(actors, incident):
     api = token_client(actors["desk_agent"])
     tokens.revoke(actors["desk_agent"].api_tokens.get(), by=actors["desk_agent"])
     assert_error(api.get(url_of(incident)), 401)
+
+
+# --- who may log for others: the service's rule ----------------------------------------------------
+@pytest.mark.parametrize("chosen", ["reporter", "channel", "team"])
+def test_the_service_refuses_what_only_the_desk_chooses_to_whoever_may_not_log_for_others(actors, chosen):
+    from django.core.exceptions import PermissionDenied
+
+    rita = actors["reporter"]
+    values = {"reporter": actors["other_reporter"], "channel": Channel.PHONE, "team": actors.team}
+    kwargs = {"reporter": rita, chosen: values[chosen]}
+    with pytest.raises(PermissionDenied, match=f"^Only the service desk sets {chosen} when logging"):
+        services.incident_create(summary="Printer jam", created_by=rita, **kwargs)
+    with pytest.raises(PermissionDenied):  # a resolver logs for nobody either
+        services.incident_create(summary="Printer jam", created_by=actors["team_resolver"], **kwargs)
+    assert not Incident.objects.exists()
+    logged = services.incident_create(summary="Printer jam", created_by=actors["desk_agent"], **kwargs)
+    assert logged.events.get().actor == actors["desk_agent"]
+
+
+def test_reporting_ones_own_incident_by_the_api_or_the_portal_needs_no_permission(actors):
+    rita = actors["reporter"]
+    for channel in (Channel.API, Channel.PORTAL):
+        assert services.incident_create(reporter=rita, created_by=rita, summary="Printer jam", channel=channel)

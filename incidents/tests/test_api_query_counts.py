@@ -56,6 +56,26 @@ def test_incident_list_costs_the_same_for_1_and_50_incidents(actors, role, key):
     assert_constant_queries(key, one, many)
 
 
+def test_a_list_that_mixes_the_staff_and_reporter_shapes_costs_what_one_of_a_single_shape_does(actors):
+    """The shape is chosen for each row (a desk agent's own confidential reports come in the
+    reporter's) from what the list already knows of the caller: no query for it, per row or at all."""
+    agent = actors["desk_agent"]
+    client = actors.client("desk_agent")
+    varied_incident(0, worker=agent)
+    warm(client, URL)
+    one = queries(client, URL)
+    security = CategoryFactory(name="Security", confidential=True,
+                               default_team=TeamFactory(name="Security", slug="security"))
+    for n in range(1, 50):
+        if n % 2:
+            make_incident(reporter=agent, category=security, summary=f"Phishing mail {n}")
+        else:
+            varied_incident(n, worker=agent)
+    shapes = {row["access"] for row in client.get(URL).json()["results"]}
+    assert shapes == {"staff", "reporter"}
+    assert_constant_queries("api.incidents.list", one, queries(client, URL))
+
+
 def test_a_filtered_searched_ordered_list_costs_the_same_for_1_and_50(actors):
     client = actors.client("incident_manager")
     params = {"search": "vpn", "state": "new,in_progress", "sla": "at_risk", "ordering": "-priority"}
