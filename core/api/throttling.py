@@ -22,7 +22,7 @@ class PerTokenThrottle(SimpleRateThrottle):
 
 
 class AnonymousIPThrottle(SimpleRateThrottle):
-    """Callers without valid credentials, per address (`BodyLimitMixin` checks it before the 401)."""
+    """Callers without valid credentials, per address (`RequestChecksMixin` checks it before the 401)."""
 
     scope = "anon"
 

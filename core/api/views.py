@@ -18,7 +18,7 @@ from .schema import ErrorSerializer
 from .throttling import AnonymousIPThrottle
 
 
-class BodyLimitMixin:
+class RequestChecksMixin:
     """The checks every API view makes before anything else (first in each viewset's bases):
 
     - 413 before a byte of an oversize body is parsed (ITSM_API_MAX_BODY_BYTES);
@@ -48,7 +48,7 @@ class BodyLimitMixin:
         super().initial(request, *args, **kwargs)
 
 
-class ApiRootView(BodyLimitMixin, routers.APIRootView):
+class ApiRootView(RequestChecksMixin, routers.APIRootView):
     """/api/v1/: the list of the API's collections."""
 
 

@@ -42,7 +42,7 @@ from rest_framework.response import Response
 from core.api.errors import Conflict
 from core.api.pagination import CursorPagination
 from core.api.schema import ErrorSerializer
-from core.api.views import BodyLimitMixin, TransitionActions
+from core.api.views import RequestChecksMixin, TransitionActions
 from core.transitions import TransitionInfo
 
 from .. import roles, selectors, services, uploads
@@ -162,7 +162,7 @@ class FileRenderer(BaseRenderer):
                                                               "what is possible now."),
         }),
 )
-class IncidentViewSet(BodyLimitMixin, TransitionActions, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class IncidentViewSet(RequestChecksMixin, TransitionActions, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                       viewsets.GenericViewSet):
     """Incidents, addressed by reference (`INC-000123`) or by id. A reporter sees the incidents they
     reported; staff see every incident but the confidential ones of other teams (incident managers
@@ -292,7 +292,7 @@ class IncidentViewSet(BodyLimitMixin, TransitionActions, mixins.ListModelMixin, 
 
 
 # --- what belongs to one incident -----------------------------------------------------------------
-class IncidentPartViewSet(BodyLimitMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class IncidentPartViewSet(RequestChecksMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Rows of one incident (`/incidents/{incident_reference}/...`). The incident is looked up first,
     through the visibility rule, so its comments and files are 404 to whoever may not see it."""
 
@@ -400,7 +400,7 @@ class IncidentAttachmentViewSet(mixins.CreateModelMixin, IncidentPartViewSet):
 
 
 # --- what incidents point at ----------------------------------------------------------------------
-class TeamViewSet(BodyLimitMixin, viewsets.ReadOnlyModelViewSet):
+class TeamViewSet(RequestChecksMixin, viewsets.ReadOnlyModelViewSet):
     """The resolver teams and their queues (for staff)."""
 
     queryset = Team.objects.all()
@@ -410,7 +410,7 @@ class TeamViewSet(BodyLimitMixin, viewsets.ReadOnlyModelViewSet):
     filter_backends: list = []
 
 
-class CategoryViewSet(BodyLimitMixin, viewsets.ReadOnlyModelViewSet):
+class CategoryViewSet(RequestChecksMixin, viewsets.ReadOnlyModelViewSet):
     """What an incident can be about; everyone signed in reads them (the portal's report form offers them)."""
 
     queryset = Category.objects.all()
@@ -419,7 +419,7 @@ class CategoryViewSet(BodyLimitMixin, viewsets.ReadOnlyModelViewSet):
     filter_backends: list = []
 
 
-class ServiceViewSet(BodyLimitMixin, viewsets.ReadOnlyModelViewSet):
+class ServiceViewSet(RequestChecksMixin, viewsets.ReadOnlyModelViewSet):
     """The services an incident can affect; everyone signed in reads them (the portal's report form offers them)."""
 
     queryset = Service.objects.all()

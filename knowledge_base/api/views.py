@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.api.views import BodyLimitMixin, TransitionActions, TransitionInputSerializer
+from core.api.views import RequestChecksMixin, TransitionActions, TransitionInputSerializer
 
 from .. import selectors, services
 from ..models import Article, KnownError
@@ -34,7 +34,7 @@ def known_error_shapes(*, many: bool = False) -> PolymorphicProxySerializer:
     )
 
 
-class KnowledgeViewSet(BodyLimitMixin, TransitionActions, viewsets.ReadOnlyModelViewSet):
+class KnowledgeViewSet(RequestChecksMixin, TransitionActions, viewsets.ReadOnlyModelViewSet):
     """What known errors and articles share: the visibility rule, filters, search and ordering on
     local fields (cursor pages order by one column), and the publish workflow."""
 

@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import filters, mixins, permissions, viewsets
 from rest_framework.exceptions import PermissionDenied
 
-from core.api.views import BodyLimitMixin, TransitionActions, TransitionInputSerializer
+from core.api.views import RequestChecksMixin, TransitionActions, TransitionInputSerializer
 from core.errors import WorkflowError
 
 from .. import selectors, services
@@ -32,7 +32,7 @@ class HoldsViewPermission(permissions.BasePermission):
         return request.user.has_perm(view.view_permission)
 
 
-class ReviewsViewSet(BodyLimitMixin, TransitionActions, viewsets.GenericViewSet):
+class ReviewsViewSet(RequestChecksMixin, TransitionActions, viewsets.GenericViewSet):
     permission_classes = [permissions.IsAuthenticated, HoldsViewPermission]
     filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
     view_permission: str
