@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -82,8 +83,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
-    elif isinstance(exc, OverflowError):
-        # An id past 64 bits in a filter or a path: SQLite cannot even bind it (PostgreSQL finds nothing).
+    elif isinstance(exc, (OverflowError, DataError)):
+        # An id past 64 bits in a filter or a path: SQLite cannot bind it (OverflowError), and
+        # PostgreSQL refuses it for a bigint column (DataError, "out of range").
         exc = exceptions.ValidationError({"non_field_errors": ["A number in the request is out of range."]})
     if not isinstance(exc, exceptions.APIException):
         return None  # a bug: Django's 500 handling (and error reporting) takes it

@@ -62,3 +62,10 @@ def test_throttled_says_when_to_come_back():
 @pytest.mark.parametrize("exc", [ZeroDivisionError(), KeyError("x")])
 def test_a_bug_is_left_to_djangos_500_handling(exc):
     assert exception_handler(exc, {}) is None
+
+
+def test_a_value_the_database_refuses_as_out_of_range_is_400_not_500():
+    from django.db import DataError
+
+    status, body = body_of(DataError("value \"40468176917295489909270773760\" is out of range for type bigint"))
+    assert status == 400 and "out of range" in body["detail"]

@@ -23,8 +23,18 @@ class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
     pass
 
 
+class IdField(forms.IntegerField):
+    """An id: "1.5" is not one (rather than a decimal that matches nothing), nor is a number past
+    what an id column holds (PostgreSQL refuses it as out of range, SQLite cannot bind it)."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(**kwargs)
+
+
 class IdInFilter(django_filters.BaseInFilter, django_filters.NumberFilter):
-    field_class = forms.IntegerField  # ids: "1.5" is not one, rather than a decimal that matches nothing
+    field_class = IdField
 
 
 def ids_of(field_name: str, what: str) -> IdInFilter:

@@ -41,6 +41,10 @@ REFERENCE_HELP = "The incident's reference (INC-000123) or its id."
 
 # --- what an incident points at -------------------------------------------------------------------
 class TeamSerializer(serializers.ModelSerializer):
+    # Declared, not derived: a model integer field's range is the database's (SQLite's 64 bits,
+    # PostgreSQL's smallint), and the published schema must not depend on where it was generated.
+    tier = serializers.ChoiceField(choices=Team._meta.get_field("tier").choices, read_only=True)
+
     class Meta:
         model = Team
         fields = ["id", "name", "slug", "tier", "email"]
