@@ -32,7 +32,7 @@ def _users_matching(who: Q) -> QuerySet:
 
 def staff_users() -> QuerySet:
     """Everyone who works incidents: desk agents, resolvers, incident managers."""
-    return _users_matching(Q(groups__name__in=[roles.DESK_AGENT, roles.RESOLVER, roles.INCIDENT_MANAGER]))
+    return _users_matching(Q(groups__name__in=roles.STAFF_ROLES))
 
 
 def assignable_users(team_id: int | None, *, confidential: bool = False) -> QuerySet:

@@ -6,6 +6,8 @@ Every surface (admin, portal, API, tasks) asks these functions, so a rule is wri
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from core.roles import (
@@ -14,17 +16,19 @@ from core.roles import (
     INCIDENT_MANAGER,
     REPORTER,
     RESOLVER,
+    STAFF_ROLES,
     is_desk_agent,
     is_incident_manager,
     is_resolver,
     is_staff_role,
+    preload_role_names,
     role_names,
 )
 
 __all__ = [
-    "ALL_ROLES", "DESK_AGENT", "INCIDENT_MANAGER", "REPORTER", "RESOLVER", "ROLE_PERMISSIONS", "can_comment",
-    "can_view", "can_work_on", "is_desk_agent", "is_incident_manager", "is_member", "is_resolver", "is_staff_role",
-    "role_names", "team_ids",
+    "ALL_ROLES", "DESK_AGENT", "INCIDENT_MANAGER", "REPORTER", "RESOLVER", "ROLE_PERMISSIONS", "STAFF_ROLES",
+    "can_comment", "can_view", "can_work_on", "is_desk_agent", "is_incident_manager", "is_member", "is_resolver",
+    "is_staff_role", "preload_roles_and_teams", "role_names", "sees_internal", "team_ids",
 ]
 
 if TYPE_CHECKING:
@@ -56,6 +60,23 @@ def team_ids(user: AbstractBaseUser) -> frozenset[int]:
         cached = frozenset(user.teams.values_list("pk", flat=True))
         user._itsm_team_ids = cached
     return cached
+
+
+def preload_roles_and_teams(users: Iterable[AbstractBaseUser]) -> None:
+    """Read the roles and team ids of all these users in two queries into the caches the rules
+    read (`role_names`, `team_ids`): asking `can_view`/`sees_internal` about many users (the owners
+    of webhook endpoints) then costs no query per user. For user objects fetched for this purpose:
+    the caches live as long as the object."""
+    from .models import Team
+
+    users = list(users)
+    preload_role_names(users)
+    teams: dict[int, set[int]] = defaultdict(set)
+    memberships = Team.members.through.objects.filter(user_id__in=[user.pk for user in users])
+    for user_id, team_id in memberships.values_list("user_id", "team_id"):
+        teams[user_id].add(team_id)
+    for user in users:
+        user._itsm_team_ids = frozenset(teams[user.pk])
 
 
 def is_member(user: AbstractBaseUser, team: Team | int | None) -> bool:

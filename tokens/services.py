@@ -33,7 +33,7 @@ def accounts_for(issuer) -> QuerySet:
     if issuer.is_superuser:
         return users
     if issuer.has_perm("tokens.manage_all_tokens"):
-        staff = users.filter(groups__name__in=[roles.DESK_AGENT, roles.RESOLVER, roles.INCIDENT_MANAGER])
+        staff = users.filter(groups__name__in=roles.STAFF_ROLES)
         return users.filter(is_superuser=False).exclude(pk__in=staff.values("pk")) | users.filter(pk=issuer.pk)
     return users.filter(pk=issuer.pk)
 

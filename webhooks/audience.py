@@ -19,42 +19,17 @@ only what they may still read, by the same rule.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
-
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
-from core.roles import DESK_AGENT, INCIDENT_MANAGER, RESOLVER
-from incidents.models import Incident, Team
+from core.roles import STAFF_ROLES
+from incidents.models import Incident
 from incidents.roles import can_view, sees_internal
-
-STAFF_ROLES = (DESK_AGENT, RESOLVER, INCIDENT_MANAGER)  # `core.roles.is_staff_role`, as group names
 
 
 def may_receive(owner, incident: Incident, *, public: bool) -> bool:
     """May the endpoint of `owner` be sent this event of `incident`?"""
     return sees_internal(owner, incident) or (public and can_view(owner, incident))
-
-
-def load_roles_and_teams(owners: Iterable) -> None:
-    """Read the role names and team ids of all these users in two queries, and leave them where
-    `core.roles.role_names` and `incidents.roles.team_ids` look first: asking the rules about many
-    owners then costs no query per owner. Only for user objects fetched for this purpose (the cache
-    lives as long as the object)."""
-    by_pk = {owner.pk: owner for owner in owners}
-    if not by_pk:
-        return
-    roles: dict[int, set[str]] = defaultdict(set)
-    memberships = get_user_model().groups.through.objects.filter(user_id__in=by_pk)
-    for user_id, name in memberships.values_list("user_id", "group__name"):
-        roles[user_id].add(name)
-    teams: dict[int, set[int]] = defaultdict(set)
-    for user_id, team_id in Team.members.through.objects.filter(user_id__in=by_pk).values_list("user_id", "team_id"):
-        teams[user_id].add(team_id)
-    for pk, owner in by_pk.items():
-        owner._itsm_roles = frozenset(roles[pk])
-        owner._itsm_team_ids = frozenset(teams[pk])
 
 
 def may_own() -> Q:

@@ -26,8 +26,9 @@ from django.utils import timezone
 
 from core import bulk
 from incidents.models import IncidentEvent
+from incidents.roles import preload_roles_and_teams
 
-from .audience import load_roles_and_teams, may_receive
+from .audience import may_receive
 from .delivery import queue_on_commit
 from .models import Delivery, DeliveryState, Endpoint
 
@@ -47,7 +48,7 @@ def owe_deliveries(rows: Sequence[tuple[int, int, str]]) -> list[int]:
     owners: dict[int, object] = {}
     for endpoint in endpoints:
         endpoint.owner = owners.setdefault(endpoint.owner_id, endpoint.owner)
-    load_roles_and_teams(owners.values())
+    preload_roles_and_teams(owners.values())
     # Whether each event is public, and its incident's visibility columns, in one query. (The
     # state too: an incident reads it when it is loaded, `ConcurrentTransitionMixin`.)
     written = {
