@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "incidents",
     "reviews",
     "webhooks",
+    "intake",
     "compliance",
     "dashboard",
 ]

@@ -400,6 +400,7 @@ class EventKind(models.TextChoices):
     PAGE = "page", "Page"
     AUTO_CLOSE = "auto_close", "Automatic close"
     KNOWN_ERROR_LINKED = "known_error_linked", "Known error applied"
+    ALERT = "alert", "Monitoring alert"
 
 
 class IncidentEvent(models.Model):
