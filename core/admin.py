@@ -123,9 +123,11 @@ class TransitionAdminMixin:
                                             args=[obj.pk], current_app=self.admin_site.name))
 
     def transition_context(self, request: HttpRequest, obj) -> dict:
-        """For the change form's template: the buttons this user gets, and where they post."""
+        """For the change form's template: the buttons this user gets, where they post, and why a
+        button they would otherwise get is not there (four-eyes publishing)."""
         return {
             "transitions": self.transitions.offered(obj, request.user),
+            "transitions_withheld": self.transitions.withheld(obj, request.user),
             "transition_url_name": f"admin:{self.opts.app_label}_{self.opts.model_name}_transition",
         }
 

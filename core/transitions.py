@@ -2,7 +2,8 @@
 
 A state machine is a django-fsm field with transitions on its model; each transition carries its
 guards (`conditions`, each a `guard` with the sentence it refuses with), its permission and, in
-`custom`, its `label` and whether it `needs_reason` (True, or the sentence that asks for it). A `Transitions` object runs them for one
+`custom`, its `label`, whether it `needs_reason` (True, or the sentence that asks for it) and whether
+it is `four_eyes` (see `Transitions.second_person_refusal`). A `Transitions` object runs them for one
 model the same way everywhere: lock the row, refuse a stale copy, check the state, the permission
 and the reason, let the app set the transition's inputs, call the transition, save once (one
 history row carrying the actor and the reason), and let the app record what follows. Admin,
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
+from django.conf import settings
 from django.db import models, transaction
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
@@ -101,6 +103,20 @@ class Transitions(Generic[M]):
     def after_save(self, obj: M, *, user, name: str, from_state: str, reason: str) -> None:
         """What the transition owes, in its transaction (a timeline event, a signal)."""
 
+    def authors(self, obj: M) -> set[int]:
+        """Who made what a four-eyes transition would approve: the users of the history rows written
+        since the object entered its current state (the submission, and any edit or fix-status change
+        after it). A reviewer who sent it back to draft is not among them: that row left the state."""
+        state = getattr(obj, self.field_name)
+        found: set[int] = set()
+        rows = obj.history.order_by("-history_date", "-history_id").values_list("history_user_id", self.field_name)
+        for user_id, row_state in rows:
+            if row_state != state:
+                break
+            if user_id is not None:
+                found.add(user_id)
+        return found
+
     # --- reading the machine ----------------------------------------------------------------------
     @cached_property
     def _declared(self) -> dict[str, Any]:
@@ -130,6 +146,31 @@ class Transitions(Generic[M]):
             fields=self.inputs_of(t.name), custom=custom,
         )
 
+    def second_person_refusal(self, obj: M, user, t) -> str | None:
+        """Why `user` may not take the four-eyes transition `t` (publishing): they submitted or
+        changed what it would approve. None when someone else did, or when ITSM_FOUR_EYES_PUBLISHING
+        is off (a small team where the one reviewer also writes)."""
+        if not (t.custom or {}).get("four_eyes") or not settings.ITSM_FOUR_EYES_PUBLISHING:
+            return None
+        if getattr(user, "pk", None) not in self.authors(obj):
+            return None
+        label = self.label(t.name).lower()
+        return (f"Someone other than you must {label} {self.describe(obj)}: you sent it for review or changed it "
+                f"since, and it needs a second person's approval.")
+
+    def withheld(self, obj: M, user) -> list[str]:
+        """The refusals behind four-eyes transitions this user would otherwise be offered, for a
+        page to say instead of a button."""
+        state = getattr(obj, self.field_name)
+        sentences = []
+        for name in self._declared:
+            t = getattr(self.model, name)._django_fsm.get_transition(state)
+            if t is not None and t.has_perm(obj, user):
+                refusal = self.second_person_refusal(obj, user, t)
+                if refusal:
+                    sentences.append(refusal)
+        return sentences
+
     def offered(self, obj: M, user, *, include: Callable[[TransitionInfo], bool] | None = None) -> list[TransitionInfo]:
         """The transitions `user` may take from the object's state now, in declared order.
 
@@ -140,7 +181,7 @@ class Transitions(Generic[M]):
         result = []
         for name in self._declared:
             t = getattr(self.model, name)._django_fsm.get_transition(state)
-            if t is None or not t.has_perm(obj, user):
+            if t is None or not t.has_perm(obj, user) or self.second_person_refusal(obj, user, t):
                 continue
             info = self.info(t)
             if include is None or include(info):
@@ -196,6 +237,9 @@ class Transitions(Generic[M]):
                 raise WorkflowError(self.refusal(locked, name))
             if not t.has_perm(locked, user):
                 raise WorkflowError(f"You may not “{label.lower()}” {self.describe(locked)}.")
+            second_person = self.second_person_refusal(locked, user, t)
+            if second_person:
+                raise WorkflowError(second_person)
             needs_reason = (t.custom or {}).get("needs_reason")
             if needs_reason and not reason:
                 # `needs_reason` may be the sentence itself, where the generic one says too little.

@@ -377,6 +377,9 @@ if env_bool("SECURE_PROXY_SSL_HEADER", ITSM_PRODUCTION):
 # an incident of such a series (same known error, or same category and service) needs a review.
 ITSM_RECURRENCE_THRESHOLD = env_int("ITSM_RECURRENCE_THRESHOLD", 3)
 ITSM_RECURRENCE_WINDOW_DAYS = env_int("ITSM_RECURRENCE_WINDOW_DAYS", 30)
+# Four-eyes publishing: a known error, article or post-incident review is published by someone other
+# than the person who sent it for review (or changed it since). Off for a team with one reviewer.
+ITSM_FOUR_EYES_PUBLISHING = env_bool("ITSM_FOUR_EYES_PUBLISHING", True)
 
 # --- Post-incident reviews ----------------------------------------------------------------------
 # A required P1/P2 review must be published before its incident can close.

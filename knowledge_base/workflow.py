@@ -75,7 +75,7 @@ class PublishWorkflow(ConcurrentTransitionMixin, models.Model):
 
     @transition(field="state", source=State.IN_REVIEW, target=State.PUBLISHED,
                 conditions=[title_present, content_present], permission=may_publish,
-                custom={"label": "Publish"})
+                custom={"label": "Publish", "four_eyes": True})
     def publish(self) -> None:
         self.published_at = timezone.now()
         self.retired_at = None

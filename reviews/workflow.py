@@ -76,7 +76,7 @@ class ReviewStateMachine(models.Model):
 
     @transition(field="state", source=ReviewState.IN_REVIEW, target=ReviewState.PUBLISHED,
                 conditions=[has_root_cause, has_actions_or_reason], permission=may_approve,
-                custom={"label": "Publish"})
+                custom={"label": "Publish", "four_eyes": True})
     def publish(self) -> None:
         self.published_at = timezone.now()
 

@@ -149,7 +149,8 @@ def test_a_transition_button_goes_through_the_service(client, manager, review):
     assert review.history.count() == 2, "one history row for the transition"
 
 
-def test_a_refused_publish_shows_the_guards_sentences(client, manager, review):
+def test_a_refused_publish_shows_the_guards_sentences(client, manager, review, settings):
+    settings.ITSM_FOUR_EYES_PUBLISHING = False  # one manager submits and signs off
     services.review_transition(review=review.pk, user=manager, name="submit")
     client.force_login(manager)
     response = client.post(transition_url(review, "publish"), follow=True)
@@ -208,7 +209,8 @@ def test_resolvers_change_the_action_items_they_own_and_only_read_the_others(cli
     assert client.get(change_url(someone_elses)).status_code == 200, "but may read it"
 
 
-def test_a_published_review_is_read_only_in_the_admin(client, manager, review):
+def test_a_published_review_is_read_only_in_the_admin(client, manager, review, settings):
+    settings.ITSM_FOUR_EYES_PUBLISHING = False  # one manager submits and signs off
     review.root_cause = "Expired certificate."
     review.no_action_reason = "Renewal is automated now."
     services.review_save_edits(review=review, user=manager, changed=["root_cause"])

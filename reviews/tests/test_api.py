@@ -226,7 +226,8 @@ def test_the_owner_submits_and_an_incident_manager_publishes(actors):
     assert (latest.history_user, latest.history_change_reason) == (actors["incident_manager"], "Publish: Signed off")
 
 
-def test_refused_review_transition_is_409_with_allowed_transitions(actors):
+def test_refused_review_transition_is_409_with_allowed_transitions(actors, settings):
+    settings.ITSM_FOUR_EYES_PUBLISHING = False  # the guards' refusal, from the manager who submitted
     review = review_of(actors, owner_role="incident_manager")
     services.review_transition(review=review, user=actors["incident_manager"], name="submit")
     body = assert_error(actors.client("incident_manager").post(transition_url(REVIEWS, review, "publish"), {}),

@@ -14,6 +14,13 @@ from reviews.services import review_close_gate
 from .factories import ActionItemFactory, resolved_incident
 
 
+@pytest.fixture(autouse=True)
+def one_reviewer_team(settings):
+    """These tests are about what a review needs before it is published, with the manager who
+    submits it also signing it off; four-eyes publishing has its own tests (test_four_eyes)."""
+    settings.ITSM_FOUR_EYES_PUBLISHING = False
+
+
 @pytest.fixture
 def p1(reporter, agent, resolver, network_category, manager):
     return resolved_incident(reporter=reporter, category=network_category, desk=agent, resolver=resolver)
