@@ -420,6 +420,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "token": env_rate("ITSM_API_THROTTLE_TOKEN", "1200/min"),
         "anon": env_rate("ITSM_API_THROTTLE_ANON", "60/min"),
+        # Per intake token (an alert source's): alert storms come in bursts.
+        "intake": env_rate("ITSM_INTAKE_THROTTLE", "30000/min"),
     },
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",

@@ -9,13 +9,14 @@ from rest_framework.routers import DefaultRouter
 from core.api.views import ApiRootView
 from core.health import healthz
 from incidents.api.urls import routes as incident_routes
+from intake.api.urls import routes as intake_routes
 from knowledge_base.api.urls import routes as knowledge_routes
 from reviews.api.urls import routes as review_routes
 
 # The one router of /api/v1/: each app lists its (prefix, viewset, basename) in api/urls.py.
 router = DefaultRouter()
 router.APIRootView = ApiRootView
-for prefix, viewset, basename in (*incident_routes, *knowledge_routes, *review_routes):
+for prefix, viewset, basename in (*incident_routes, *knowledge_routes, *review_routes, *intake_routes):
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [

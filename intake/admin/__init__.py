@@ -1,0 +1,4 @@
+"""The intake admin: alert sources and their groups (`alerts`), mailboxes and the messages received,
+with the quarantine (`mail`)."""
+
+from . import alerts  # noqa: F401
