@@ -13,11 +13,14 @@ class IntakeConfig(AppConfig):
 
 def _grant(sender, using="default", apps=None, **kwargs) -> None:
     """Incident managers configure the sources and mailboxes; the desk reads them and works the
-    quarantine (it is their mail that landed there)."""
+    quarantine (it is their mail that landed there); resolvers read the alerts behind their
+    incidents (the groups are listed only where the incident may be read: `AlertGroupAdmin`)."""
     from core.permissions import grant
-    from core.roles import DESK_AGENT, INCIDENT_MANAGER
+    from core.roles import DESK_AGENT, INCIDENT_MANAGER, RESOLVER
 
-    read = ["view_alertsource", "view_alertgroup", "view_mailbox", "view_inboundmessage", "release_inboundmessage"]
+    alerts = ["view_alertsource", "view_labelrule", "view_alertgroup"]
+    mail = ["view_mailbox", "view_inboundmessage", "release_inboundmessage"]
     manage = ["add_alertsource", "change_alertsource", "delete_alertsource", "add_labelrule", "change_labelrule",
-              "delete_labelrule", "view_labelrule", "add_mailbox", "change_mailbox", "delete_mailbox"]
-    grant(sender.label, {DESK_AGENT: [*read, "view_labelrule"], INCIDENT_MANAGER: [*read, *manage]}, using=using)
+              "delete_labelrule", "add_mailbox", "change_mailbox", "delete_mailbox"]
+    grant(sender.label, {DESK_AGENT: [*alerts, *mail], RESOLVER: alerts, INCIDENT_MANAGER: [*alerts, *mail, *manage]},
+          using=using)

@@ -8,7 +8,7 @@ are the system's rows: read-only, and listed only where their incident may be re
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -47,16 +47,17 @@ class AlertSourceAdmin(admin.ModelAdmin):
     actions = ["issue_token"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AlertSource]:
-        return super().get_queryset(request).select_related("service_user")
+        return (super().get_queryset(request).select_related("service_user")
+                .annotate(open_group_count=Count("groups", filter=Q(groups__open=True))))
 
     def save_model(self, request, obj: AlertSource, form, change) -> None:
         if not change:
             obj.service_user = service_account("alerts", obj.name)
         super().save_model(request, obj, form, change)
 
-    @admin.display(description="open groups")
+    @admin.display(description="open incidents", ordering="open_group_count")
     def open_groups(self, obj: AlertSource) -> int:
-        return obj.groups.filter(open=True).count()
+        return obj.open_group_count
 
     @admin.display(description="account")
     def account(self, obj: AlertSource) -> str:
