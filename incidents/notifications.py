@@ -6,6 +6,10 @@ called by `events.record`; the sweep and the paging chain write their notices' r
 and marked sent in the transaction that sends (`core.outbox`). So a message is owed even if its
 task was never queued (the relay, `stale`, queues it again), and a task that runs twice (a retry,
 a duplicate delivery) or two workers at once send each message once.
+
+Each e-mail is threaded (`mail_ids`): its Message-ID comes from its notification row, so a resend
+after a crash carries the same one, and it replies to the incident's thread root, so that mail
+clients show an incident's messages as one conversation and the e-mail intake puts a reply on it.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import Iterable
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -23,6 +27,7 @@ from core import outbox
 from core.retry import MAIL_TASK
 from core.text import mail_subject
 
+from . import mail_ids
 from .models import EventKind, IncidentEvent, Notification
 
 # Events whose e-mails are SLA notices (`deliver_notices`), not replies to people (`deliver`).
@@ -85,6 +90,19 @@ def _subject(event: IncidentEvent) -> str:
     return mail_subject(f"[{incident.reference}] {what}: {incident.summary}")
 
 
+def threaded(incident, note: Notification, subject: str, body: str, address: str) -> EmailMessage:
+    """The e-mail for notification row `note`, in the incident's thread. Marked as sent by a
+    program (RFC 3834), so that out-of-office responders do not answer it."""
+    root = mail_ids.thread_root(incident.reference)
+    return EmailMessage(subject, body, None, [address], headers={
+        "Message-ID": mail_ids.message_id(incident.reference, note.pk),
+        "In-Reply-To": root,
+        "References": root,
+        "Auto-Submitted": "auto-generated",
+        "X-Auto-Response-Suppress": "All",
+    })
+
+
 def owe(event: IncidentEvent) -> int:
     """Write a row for every e-mail this event owes (in the caller's transaction). Returns how many."""
     return owe_to(event, recipients(event))
@@ -115,7 +133,7 @@ def deliver(event_id: int) -> int:
                 "event": event, "incident": event.incident, "base_url": settings.ITSM_BASE_URL,
                 **addressed_to(event.incident, address),
             })
-            send_mail(_subject(event), body, None, [address])
+            threaded(event.incident, notes[0], _subject(event), body, address).send()
             return notes
 
         sent += outbox.send_owed(
@@ -146,7 +164,9 @@ def deliver_notices(event_ids: Iterable[int]) -> int:
                 "events": events, "incident": incident, "base_url": settings.ITSM_BASE_URL,
             })
             what = events[0].get_kind_display() if len(events) == 1 else f"{len(events)} SLA notices"
-            send_mail(mail_subject(f"[{incident.reference}] {what}: {incident.summary}"), body, None, [recipient])
+            subject = mail_subject(f"[{incident.reference}] {what}: {incident.summary}")
+            # The first row names the message: the same rows, sent again, make the same Message-ID.
+            threaded(incident, min(notes, key=lambda note: note.pk), subject, body, recipient).send()
             return notes
 
         owed = (Notification.objects.filter(pk__in=note_ids)

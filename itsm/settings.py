@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlparse
 
 import dj_database_url
 from celery.schedules import crontab
@@ -355,6 +356,22 @@ ITSM_WEBHOOK_GIVE_UP_HOURS = env_int("ITSM_WEBHOOK_GIVE_UP_HOURS", 24, minimum=1
 ITSM_WEBHOOK_DISABLE_AFTER_FAILURES = env_int("ITSM_WEBHOOK_DISABLE_AFTER_FAILURES", 20, minimum=1)
 # After a secret is rotated, the previous one also signs for this long (receivers switch over).
 ITSM_WEBHOOK_SECRET_OVERLAP_HOURS = env_int("ITSM_WEBHOOK_SECRET_OVERLAP_HOURS", 24, minimum=0)
+
+# --- E-mail intake (intake/mail/) -----------------------------------------------------------------
+# The domain of the Message-IDs our notifications carry (<INC-000123.n45@domain>); a reply quoting
+# one is threaded onto its incident, and a message whose own Message-ID is ours is a loop.
+ITSM_MAIL_DOMAIN = env("ITSM_MAIL_DOMAIN") or (urlparse(ITSM_BASE_URL).hostname or "localhost")
+# A raw message larger than this is refused (413 on the pipe endpoint; quarantined from IMAP). It
+# is larger than the upload limit: a message carries its attachments base64-encoded (4/3 the size),
+# and an attachment over the upload limit is refused by itself while the rest of the mail lands.
+ITSM_MAIL_MAX_BYTES = env_int("ITSM_MAIL_MAX_BYTES", 40 * 1024 * 1024, minimum=64 * 1024)
+# A MIME bomb is quarantined unread: more parts than this, or multiparts nested deeper than this.
+ITSM_MAIL_MAX_PARTS = env_int("ITSM_MAIL_MAX_PARTS", 100, minimum=2)
+ITSM_MAIL_MAX_DEPTH = env_int("ITSM_MAIL_MAX_DEPTH", 10, minimum=1)
+# Messages one sender may have processed in an hour; the rest are recorded as rate-limited.
+ITSM_MAIL_RATE_PER_HOUR = env_int("ITSM_MAIL_RATE_PER_HOUR", 30, minimum=1)
+# How long the beat task waits for an IMAP server (connect and each command).
+ITSM_MAIL_IMAP_TIMEOUT_SECONDS = env_int("ITSM_MAIL_IMAP_TIMEOUT_SECONDS", 20, minimum=1)
 
 # --- Security (production values come from the environment) -------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", ITSM_PRODUCTION)
