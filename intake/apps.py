@@ -9,6 +9,12 @@ class IntakeConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_grant, sender=self, dispatch_uid="intake-roles")
+        from core.outbox import register_relay
+
+        from .mail import replies
+
+        # A refusal to an unknown sender whose task was lost is queued again (intake.mail.replies).
+        register_relay("intake refusals", replies.stale)
 
 
 def _grant(sender, using="default", apps=None, **kwargs) -> None:

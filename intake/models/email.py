@@ -115,6 +115,8 @@ class InboundMessage(models.Model):
     size = models.PositiveIntegerField(default=0)
     rejected_attachments = models.JSONField(default=list, blank=True,
                                             help_text="Attachments refused by the upload checks, with why.")
+    # A refused message is owed one reply (intake.mail.replies): sent when this is set.
+    reply_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-received_at"]
