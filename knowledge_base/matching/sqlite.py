@@ -2,7 +2,9 @@
 
 Each term is quoted, so FTS5 reads it as a plain string and never as syntax. Terms are OR-ed;
 bm25 weighs rare terms above common ones and, with the column weights, title hits above body
-hits. Typed words that match nothing are replaced by the closest index terms (spelling).
+hits. Typed words that match nothing are replaced by the closest index terms (spelling). Each
+term also carries its weight from `plan` (typed 1, synonym 0.5, correction by similarity), as on
+PostgreSQL.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from django.db import connections, router
 from ..models import KnownError
 from ..workflow import State
 from . import plan, results, vocabulary
+from .plan import QueryTerm
 from .vocabulary import Vocabulary
 
 # bm25 column weights: title, symptoms, workaround, root cause (known errors); title, body (articles).
@@ -53,38 +56,70 @@ def _frequencies(cursor, terms: list[str]) -> tuple[dict[str, int], int]:
     return dict(cursor.fetchall()), cap
 
 
+def _weighted(terms: list[QueryTerm]) -> dict[str, float]:
+    """Each distinct term with its highest weight (a correction may also be a typed word's synonym)."""
+    weights: dict[str, float] = {}
+    for term in terms:
+        weights[term.text] = max(weights.get(term.text, 0.0), term.weight)
+    return weights
+
+
+def _scored(table: str, bm25_weights: tuple[float, ...], groups: dict[float, list[str]]) -> tuple[str, list]:
+    """A `WITH` query of one item per row that matches any term, scored
+    Σ weight · −bm25(terms of that weight), as `scored(id, score)`.
+
+    bm25 of an OR of terms is the sum of each term's own bm25 (FTS5 scores each phrase of the
+    query on its own), so grouping the terms by weight gives each its weight and changes nothing
+    else: with every weight 1 this is the plain −bm25 of the whole expression. Each group is a
+    MATERIALIZED query of its own: FTS5 refuses bm25 in a query SQLite would flatten."""
+    columns = ", ".join(str(w) for w in bm25_weights)
+    ctes, names, params = [], [], []
+    for n, (weight, group) in enumerate(groups.items()):
+        ctes.append(f"w{n} AS MATERIALIZED (SELECT rowid AS id, %s * -bm25({table}, {columns}) AS score "
+                    f"FROM {table} WHERE {table} MATCH %s)")
+        names.append(f"SELECT id, score FROM w{n}")
+        params += [weight, match_expression(group)]
+    ctes.append(f"scored AS (SELECT id, sum(score) AS score FROM ({' UNION ALL '.join(names)}) GROUP BY id)")
+    return "WITH " + ", ".join(ctes), params
+
+
 def suggest(words: list[str], *, limit: int, public_only: bool):
     alias = router.db_for_read(KnownError)
     with connections[alias].cursor() as cursor:
-        terms = [t.text for t in plan.expand(words)]
-        frequency, cap = _frequencies(cursor, terms)
+        weights = _weighted(plan.expand(words))
+        frequency, cap = _frequencies(cursor, list(weights))
         if any(not frequency[w] for w in words):
             vocab = vocabulary.get(f"{alias}:sqlite", lambda: _load_vocabulary(cursor))
-            terms += [t.text for t in plan.corrections(words, lambda w: frequency.get(w, 0) > 0, vocab)]
-        common = {t for t in terms if frequency.get(t, 0) >= cap}
+            corrections = plan.corrections(words, lambda w: frequency.get(w, 0) > 0, vocab)
+            for text, weight in _weighted(corrections).items():
+                weights[text] = max(weights.get(text, 0.0), weight)
+        common = {t for t in weights if frequency.get(t, 0) >= cap}
         # Keep the common terms only when the text has nothing else.
-        wanted = [t for t in dict.fromkeys(terms) if t not in common and frequency.get(t, 1)] or list(common)
+        wanted = [t for t in weights if t not in common and frequency.get(t, 1)] or list(common)
         if not wanted:
             return []
-        expression = match_expression(wanted)
-        ke_weights = ", ".join(str(w) for w in KNOWN_ERROR_WEIGHTS)
-        article_weights = ", ".join(str(w) for w in ARTICLE_WEIGHTS)
+        # Typed words count in full, synonyms half, corrections by their similarity (plan.py).
+        groups: dict[float, list[str]] = {}
+        for term in wanted:
+            groups.setdefault(weights[term], []).append(term)
         public_ke = "AND ke.public" if public_only else ""
         public_article = "AND a.audience = 'public'" if public_only else ""
+        scored, params = _scored("kb_knownerror_fts", KNOWN_ERROR_WEIGHTS, groups)
         cursor.execute(
-            f"""SELECT ke.id, ke.title, ke.workaround, -bm25(kb_knownerror_fts, {ke_weights}) AS score
-                FROM kb_knownerror_fts JOIN knowledge_base_knownerror ke ON ke.id = kb_knownerror_fts.rowid
-                WHERE kb_knownerror_fts MATCH %s AND ke.state = %s {public_ke}
-                ORDER BY score DESC LIMIT %s""",
-            [expression, State.PUBLISHED, limit],
+            f"""{scored} SELECT ke.id, ke.title, ke.workaround, m.score
+                FROM scored m JOIN knowledge_base_knownerror ke ON ke.id = m.id
+                WHERE ke.state = %s {public_ke}
+                ORDER BY m.score DESC, ke.id LIMIT %s""",
+            [*params, State.PUBLISHED, limit],
         )
         found = [results.known_error(*row) for row in cursor.fetchall()]
+        scored, params = _scored("kb_article_fts", ARTICLE_WEIGHTS, groups)
         cursor.execute(
-            f"""SELECT a.id, a.title, a.body, -bm25(kb_article_fts, {article_weights}) AS score
-                FROM kb_article_fts JOIN knowledge_base_article a ON a.id = kb_article_fts.rowid
-                WHERE kb_article_fts MATCH %s AND a.state = %s {public_article}
-                ORDER BY score DESC LIMIT %s""",
-            [expression, State.PUBLISHED, limit],
+            f"""{scored} SELECT a.id, a.title, a.body, m.score
+                FROM scored m JOIN knowledge_base_article a ON a.id = m.id
+                WHERE a.state = %s {public_article}
+                ORDER BY m.score DESC, a.id LIMIT %s""",
+            [*params, State.PUBLISHED, limit],
         )
         found += [results.article(*row) for row in cursor.fetchall()]
     return results.best(found, limit)

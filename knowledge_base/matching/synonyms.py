@@ -8,14 +8,15 @@ error's own text, where the author can put them.
 
 from __future__ import annotations
 
-# Each line is a group of words that mean the same here.
+# Each line is a group of words that mean the same here. A hyphenated form ("wi-fi") is searched as
+# the two words next to each other, which is how both databases index "Wi-Fi".
 _GROUPS = """
 laptop notebook computer pc
 monitor screen display
 mailbox inbox
-email mail
+email mail e-mail
 phone mobile smartphone cellphone handset
-wifi wireless wlan
+wifi wireless wlan wi-fi
 password passcode pwd passwd
 touchpad trackpad
 headset headphones earphones earbuds

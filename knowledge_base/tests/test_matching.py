@@ -206,3 +206,57 @@ def test_query_count_does_not_grow_with_the_number_of_matches(kb):
     with CaptureQueriesContext(connection) as many:
         matching.suggest("vpn outlook printer password error queue")
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+# --- weights: typed words in full, synonyms and spelling corrections less (docs/matching.md) -------
+def _battery_errors():
+    """Two known errors alike but for one word of the title; the one with the synonym is the older,
+    so a tie would put it first."""
+    synonym = KnownErrorFactory(title="Notebook battery drains overnight", symptoms="The battery is empty.",
+                                workaround="Update the power driver.")
+    typed = KnownErrorFactory(title="Laptop battery drains overnight", symptoms="The battery is empty.",
+                              workaround="Update the power driver.")
+    return synonym, typed
+
+
+def test_the_typed_word_outranks_its_synonym():
+    synonym, typed = _battery_errors()
+    assert _ids(matching.suggest("laptop battery drains")[:2]) == [(KNOWN_ERROR, typed.pk), (KNOWN_ERROR, synonym.pk)]
+    assert _ids(matching.suggest("notebook battery drains")[:2]) == [(KNOWN_ERROR, synonym.pk), (KNOWN_ERROR, typed.pk)]
+
+
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="the exact bm25 arithmetic of SQLite")
+
+
+@sqlite_only
+def test_on_sqlite_a_synonym_counts_half_of_the_typed_word():
+    item = KnownErrorFactory(title="Notebook fan is loud", symptoms="Noise.", workaround="Clean the vents.",
+                             affected_service="")
+    (typed,) = matching.suggest("notebook")
+    (by_synonym,) = matching.suggest("laptop")
+    assert typed.id == by_synonym.id == item.pk
+    assert by_synonym.score == pytest.approx(0.5 * typed.score)
+
+
+@sqlite_only
+def test_on_sqlite_a_spelling_correction_counts_its_similarity():
+    from knowledge_base.matching import plan, sqlite, vocabulary
+
+    item = KnownErrorFactory(title="Outlook search is empty", symptoms="No results.", workaround="Rebuild the index.",
+                             affected_service="")
+    vocabulary.clear()
+    (typed,) = matching.suggest("outlook")
+    (corrected,) = matching.suggest("outllok")
+    assert typed.id == corrected.id == item.pk
+    with connection.cursor() as cursor:
+        vocab = sqlite._load_vocabulary(cursor)
+    (correction,) = [t for t in plan.corrections(["outllok"], lambda w: False, vocab) if t.text == "outlook"]
+    assert correction.weight < 1
+    assert corrected.score == pytest.approx(correction.weight * typed.score)
+
+
+def test_wifi_finds_a_known_error_written_wi_fi():
+    item = KnownErrorFactory(title="Wi-Fi drops in meeting rooms", symptoms="The connection drops.",
+                             workaround="Forget the network and join it again.")
+    assert (KNOWN_ERROR, item.pk) in _ids(matching.suggest("wifi keeps dropping"))
+    assert (KNOWN_ERROR, item.pk) in _ids(matching.suggest("wireless is down"))
