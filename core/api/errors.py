@@ -46,22 +46,42 @@ class PayloadTooLarge(exceptions.APIException):
     default_detail = "The request body is too large."
 
 
-def _flatten(detail: Any) -> Any:
-    """DRF's ErrorDetail tree as plain strings."""
+def _field_errors(detail: Any, path: str = "") -> dict[str, list[str]]:
+    """DRF's ErrorDetail tree as one list of sentences per field, nested fields named by their path
+    (`alerts.0.status`, `labels.severity`): the documented shape is flat whatever the payload's
+    nesting, so that a client shows each sentence beside its field the same way everywhere."""
+    found: dict[str, list[str]] = {}
+
+    def add(name: str, sentences: list[str]) -> None:
+        found.setdefault(name or "non_field_errors", []).extend(sentences)
+
     if isinstance(detail, dict):
-        return {key: _flatten(value) for key, value in detail.items()}
-    if isinstance(detail, list):
-        return [_flatten(value) for value in detail]
-    return str(detail)
+        for key, value in detail.items():
+            general = key in ("non_field_errors", "__all__")
+            name = path if general and path else (f"{path}.{key}" if path else str(key))
+            for field, sentences in _field_errors(value, name).items():
+                add(field, sentences)
+    elif isinstance(detail, list):
+        if all(not isinstance(item, (dict, list)) for item in detail):
+            add(path, [str(item) for item in detail])
+        else:
+            for index, item in enumerate(detail):
+                if item:
+                    for field, sentences in _field_errors(item, f"{path}.{index}" if path else str(index)).items():
+                        add(field, sentences)
+    else:
+        add(path, [str(detail)])
+    return found
 
 
 def _validation_body(errors: dict) -> dict:
-    errors = _flatten(errors)
+    errors = _field_errors(errors)
     general = errors.pop("non_field_errors", None) or errors.pop("__all__", None)
     if general:
         detail = " ".join(general)
     elif errors:
-        detail = "Some fields are not valid: " + ", ".join(errors) + "."
+        fields = dict.fromkeys(name.split(".", 1)[0] for name in errors)
+        detail = "Some fields are not valid: " + ", ".join(fields) + "."
     else:
         detail = "The request is not valid."
     return {"code": "invalid", "detail": detail, "errors": errors}

@@ -35,6 +35,21 @@ def test_a_model_validation_error_is_400_naming_its_fields():
     assert "summary" in body["detail"]
 
 
+def test_errors_of_nested_fields_are_named_by_their_path_in_the_one_flat_shape():
+    status, body = body_of(exceptions.ValidationError({
+        "alerts": [{}, {"status": ["“exploded” is not a valid choice."], "labels": {"severity": ["Too long."]}}],
+        "links": {"non_field_errors": ["At most 20 links."]},
+        "version": ["Version 4 is accepted."],
+    }))
+    assert status == 400 and body["errors"] == {
+        "alerts.1.status": ["“exploded” is not a valid choice."],
+        "alerts.1.labels.severity": ["Too long."],
+        "links": ["At most 20 links."],
+        "version": ["Version 4 is accepted."],
+    }
+    assert body["detail"] == "Some fields are not valid: alerts, links, version."
+
+
 def test_a_general_validation_error_becomes_the_detail():
     status, body = body_of(exceptions.ValidationError(["The file is empty."]))
     assert status == 400 and body["detail"] == "The file is empty." and body["errors"] == {}

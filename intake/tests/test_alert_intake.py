@@ -221,7 +221,9 @@ def test_malformed_payloads_are_refused_with_what_is_wrong(am, broken, field):
     payload = webhook(alert())
     broken(payload)
     body = assert_error(post(am, payload), 400, "invalid")
-    assert field in body["errors"], body
+    assert any(name == field or name.startswith(f"{field}.") for name in body["errors"]), body
+    assert all(isinstance(sentences, list) and all(isinstance(s, str) for s in sentences)
+               for sentences in body["errors"].values()), body
     assert not Incident.objects.exists()
 
 
