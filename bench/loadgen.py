@@ -11,15 +11,25 @@ list, as an agent does).
 With `--token-file` (one API key a line, one user each) the users log in with nothing: every
 request carries `Authorization: Bearer <key>`, and the phases are the API's: `name=api-get:PATH`
 reads (JSON), `name=api-post:PATH` opens one incident a request (a JSON body, a new
-`Idempotency-Key` each time; 201 is a success). It prints one JSON line: per phase the
-submissions, errors, elapsed time, latencies (and the GETs' own), and its own peak memory.
-It imports nothing from Django, so it measures the server and not itself.
+`Idempotency-Key` each time; 201 is a success).
+
+With `--bodies FILE` (a JSON object of named sets, written by the benchmark), a phase given as
+`name=api-send:SET:PATH` posts the bodies of that set in turn, request k the set's item
+k mod its length, with `__KEY__` replaced by a key new to each request (a new alert group, a new
+Message-ID). An item says which status and which fields of the JSON answer count as a success
+(`"expect": {"opened": false}`: a repeat that opened an incident is an error), how many units it
+carries (alerts in a notification) and its label (its latencies are also reported by label).
+
+It prints one JSON line: per phase the submissions, errors, elapsed time, latencies (and the
+GETs' own, or each label's), and its own peak memory. It imports nothing from Django, so it
+measures the server and not itself.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import re
 import resource
@@ -109,7 +119,9 @@ SUMMARIES = ["Cannot print to the 3rd floor printer", "VPN disconnects every few
              "Outlook keeps asking for password", "Laptop very slow after update"]
 DESCRIPTION = "Since this morning it fails with 'authentication failed'. I restarted twice."
 READS = ("get", "api-get")
-KINDS = (*READS, "api-post")
+SEND = "api-send"
+KINDS = (*READS, "api-post", SEND)
+KEY = "__KEY__"
 
 
 def user_fields(choices: dict[str, list[str]], n: int, token: str) -> dict[str, str]:
@@ -128,23 +140,32 @@ class Phase:
     path: str
     form_path: str = ""
     kind: str = "form"  # or one of KINDS
+    bodies: str = ""  # the set of --bodies an api-send phase posts
     deadline: float = 0.0
     latencies: list[float] = field(default_factory=list)
     get_latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    units: list[int] = field(default_factory=list)
+    labelled: dict[str, list[float]] = field(default_factory=dict)
 
-    def record(self, began: float, ok: bool, status: int, text: str) -> None:
-        # list.append is atomic under the GIL: the threads share the phase's lists.
+    def record(self, began: float, ok: bool, status: int, text: str, label: str | None = None) -> None:
+        # list.append (and dict.setdefault) is atomic under the GIL: the threads share the phase's lists.
         if ok:
-            self.latencies.append((time.perf_counter() - began) * 1000)
+            elapsed = (time.perf_counter() - began) * 1000
+            self.latencies.append(elapsed)
+            if label is not None:
+                self.labelled.setdefault(label, []).append(elapsed)
         else:
             self.errors.append(f"{status}: {text[:200]}")
 
 
 def parse_phase(item: str) -> Phase:
-    """`name=KIND:PATH` (KIND one of KINDS), `name=FORM>POST` or `name=POST`."""
+    """`name=KIND:PATH` (KIND one of KINDS), `name=api-send:SET:PATH`, `name=FORM>POST` or `name=POST`."""
     name, spec = item.split("=", 1)
     kind, colon, path = spec.partition(":")
+    if colon and kind == SEND:
+        bodies, _, path = path.partition(":")
+        return Phase(name, path, kind=kind, bodies=bodies)
     if colon and kind in KINDS:
         return Phase(name, path, kind=kind)
     form_path, _, post_path = spec.rpartition(">")
@@ -165,6 +186,28 @@ def post_json(session: Session, phase: Phase, n: int) -> None:
     status, _, text = session.request("POST", phase.path, body, {
         "Content-Type": "application/json", "Accept": "application/json", "Idempotency-Key": str(uuid.uuid4())})
     phase.record(began, status == 201, status, text)
+
+
+def send(session: Session, phase: Phase, bodies: dict, keys: itertools.count, run: str) -> None:
+    """Post the next item of the phase's set; the key is new to this request in the whole run."""
+    k = next(keys)  # next() of an itertools.count is atomic under the GIL: one key per request
+    items = bodies["items"]
+    item = items[k % len(items)]
+    body = item["body"].replace(KEY, f"{run}-{k}").encode()
+    began = time.perf_counter()
+    status, _, text = session.request("POST", phase.path, body, {
+        "Content-Type": bodies["content_type"], "Accept": "application/json"})
+    ok = status == item["status"]
+    if ok and item.get("expect"):
+        try:
+            answer = json.loads(text)
+        except ValueError:
+            answer = {}
+        ok = all(answer.get(name) == value for name, value in item["expect"].items())
+    phase.record(began, ok, status, f"{item.get('label', '')}, expected {item['status']} {item.get('expect', '')}: {text}",
+                 label=item.get("label", ""))
+    if ok:
+        phase.units.append(item.get("units", 1))
 
 
 def submit_form(session: Session, phase: Phase, fields: dict[str, str], default_form: str) -> None:
@@ -207,6 +250,8 @@ def worker(args, index: int, user: str, gate: threading.Barrier, plan: list[Phas
                 read(session, phase)
             elif phase.kind == "api-post":
                 post_json(session, phase, index + n)
+            elif phase.kind == SEND:
+                send(session, phase, args.body_sets[phase.bodies], args.keys, args.run)
             else:
                 submit_form(session, phase, user_fields(choices, index + n, token.group(1)), args.form_path)
             n += 1
@@ -222,7 +267,14 @@ def run(args) -> dict:
     targets = [parse_phase(item) for item in args.phase]
     if args.token_file and any(t.kind == "form" for t in targets):
         raise SystemExit("form phases need users who log in (--users), not API keys")
-    plan = [Phase(t.name, t.path, t.form_path, t.kind) for _ in range(args.rounds) for t in targets]
+    args.body_sets, args.keys, args.run = {}, itertools.count(), uuid.uuid4().hex[:12]
+    if args.bodies:
+        with open(args.bodies) as sets:
+            args.body_sets = json.load(sets)
+    missing = {t.bodies for t in targets if t.kind == SEND} - set(args.body_sets)
+    if missing:
+        raise SystemExit(f"no set {', '.join(sorted(missing))} in --bodies")
+    plan = [Phase(t.name, t.path, t.form_path, t.kind, t.bodies) for _ in range(args.rounds) for t in targets]
     gate = threading.Barrier(len(users) + 1)
     failures: list[BaseException] = []
 
@@ -248,6 +300,9 @@ def run(args) -> dict:
                 "requests": len(phase.latencies), "errors": len(phase.errors), "first_errors": phase.errors[:3],
                 "seconds": round(elapsed, 3), "latencies_ms": [round(x, 2) for x in phase.latencies],
                 "get_latencies_ms": [round(x, 2) for x in phase.get_latencies],
+                **({"units": sum(phase.units),
+                    "labelled_ms": {label: [round(x, 2) for x in values] for label, values in phase.labelled.items()}}
+                   if phase.kind == SEND else {}),
             })
     except threading.BrokenBarrierError:
         raise RuntimeError(f"a user failed: {failures[0]!r}" if failures else "a user failed") from None
@@ -262,12 +317,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--form-path", default="/portal/report/", help="the page that holds the form")
     parser.add_argument("--phase", action="append", required=True, metavar="NAME=[FORM>]POST|NAME=KIND:PATH",
                         help="where to post the form (after GETting FORM, when given), or get:, api-get: or "
-                             "api-post: and a path; phases run in turn, each for --duration")
+                             "api-post: and a path, or api-send:SET:PATH; phases run in turn, each for "
+                             "--duration")
     parser.add_argument("--rounds", type=int, default=1, help="how many times to run the phases in turn")
     who = parser.add_mutually_exclusive_group(required=True)
     who.add_argument("--users", help="comma-separated usernames, one connection each (with --password)")
     who.add_argument("--token-file", help="a file of API keys, one a line: one connection each, no login")
     parser.add_argument("--password", help="the users' password")
+    parser.add_argument("--bodies", help="a JSON file of the body sets that api-send phases post")
     parser.add_argument("--duration", type=float, default=10, help="seconds per phase")
     args = parser.parse_args(argv)
     if args.users and not args.password:

@@ -90,12 +90,14 @@ def peak_mb(pid: int) -> float | None:
 
 
 def load(base: str, phases: dict[str, str], users: list[str], password: str, duration: float,
-         rounds: int, *, token_file: Path | None = None) -> dict:
+         rounds: int, *, token_file: Path | None = None, bodies_file: Path | None = None) -> dict:
     """`bench.loadgen` over `phases`; its users log in (`users`, `password`) or, with `token_file`,
-    send the API keys of that file instead."""
+    send the API keys of that file instead. `bodies_file` holds the body sets of api-send phases."""
     who = ["--token-file", str(token_file)] if token_file else ["--users", ",".join(users), "--password", password]
     command = [sys.executable, "-m", "bench.loadgen", "--base", base, *who,
                "--duration", str(duration), "--rounds", str(rounds)]
+    if bodies_file:
+        command += ["--bodies", str(bodies_file)]
     for name, path in phases.items():
         command += ["--phase", f"{name}={path}"]
     done = subprocess.run(command, cwd=PROJECT_DIR, capture_output=True, text=True, check=False,

@@ -24,7 +24,8 @@ BENCHMARKS = [
     Benchmark("dashboard", "Staff home (admin index) for a manager and an agent", "bench.dashboard:dashboard"),
     Benchmark("sla_sweep", "SLA sweep", "bench.sla_sweep:sla_sweep"),
     Benchmark("kb_match", "Known-error match", "bench.kb_match:kb_match"),
-    Benchmark("alert_ingest", "Alert ingest", "bench.slots:alert_ingest"),
+    Benchmark("alert_ingest", "Alertmanager notifications, 90% repeats (gunicorn, token clients)",
+              "bench.alert_ingest:alert_ingest"),
     Benchmark("webhook_fanout", "Webhook fan-out (1,000 events x 3 endpoints, a real worker)",
               "bench.webhook_fanout:webhook_fanout"),
 ]

@@ -1,4 +1,4 @@
-"""The project's URLs plus the ceilings of the portal and API benchmarks, mounted only by `bench.settings`."""
+"""The project's URLs plus the ceilings of the portal, API and intake benchmarks, mounted only by `bench.settings`."""
 
 from django.contrib import admin
 from django.urls import path
@@ -6,11 +6,13 @@ from django.urls import path
 from itsm.urls import urlpatterns as project_urlpatterns
 
 from .api_views import bare_api_create, bare_api_list
+from .intake_views import bare_alert
 from .views import bare_admin_page, bare_form, bare_list, write_one_row, write_same_rows
 
 urlpatterns = [
     path("bench/api/incidents/", bare_api_list, name="bench_api_list"),
     path("bench/api/write-rows/", bare_api_create, name="bench_api_write_rows"),
+    path("bench/intake/alerts/", bare_alert, name="bench_intake_alert"),
     path("bench/admin-page/", admin.site.admin_view(bare_admin_page), name="bench_admin_page"),
     path("bench/form/", bare_form, name="bench_form"),
     path("bench/list/", bare_list, name="bench_list"),
