@@ -1,4 +1,4 @@
 """The intake admin: alert sources and their groups (`alerts`), mailboxes and the messages received,
 with the quarantine (`mail`)."""
 
-from . import alerts  # noqa: F401
+from . import alerts, mail  # noqa: F401

@@ -81,6 +81,43 @@ def other_reporter_fixture(db):
     return UserFactory(username="oscar", role=roles.REPORTER)
 
 
+@pytest.fixture(name="security_category")
+def security_category_fixture(db):
+    from incidents.tests.factories import CategoryFactory, TeamFactory
+
+    team = TeamFactory(name="Security", slug="security", tier=2)
+    return CategoryFactory(name="Security", default_team=team, confidential=True)
+
+
+@pytest.fixture(name="imap_server")
+def imap_server_fixture():
+    """A private Dovecot for the test (skipped without dovecot-imapd, a failure under
+    ITSM_REQUIRE_SERVICES=1)."""
+    import os
+
+    from conftest import need
+
+    from .imap_server import DOVECOT, Dovecot
+
+    need(os.access(DOVECOT, os.X_OK), f"needs Dovecot at {DOVECOT} (apt-get install dovecot-imapd)")
+    server = Dovecot()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+def imap_mailbox(server, monkeypatch, **fields) -> Mailbox:
+    """A mailbox the poll reads from `server`, its password in the environment as in production."""
+    from intake.models import TlsMode
+
+    monkeypatch.setenv("ITSM_TEST_IMAP_PASSWORD", server.users["desk"])
+    return make_mailbox(**{"name": "Polled desk", "kind": MailboxKind.IMAP, "host": "127.0.0.1",
+                           "port": server.port, "tls": TlsMode.NONE, "username": "desk",
+                           "password_env": "ITSM_TEST_IMAP_PASSWORD", **fields})
+
+
 @pytest.fixture(name="mailbox")
 def mailbox_fixture(db, mail_domain):
     return make_mailbox(name="Service desk")
