@@ -270,6 +270,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Webhook retries that are due, and attempts whose worker died (webhooks.delivery.queue_due).
     "webhooks.retry-due": {"task": "webhooks.tasks.retry_due", "schedule": 30.0, "options": {"expires": 25}},
+    # The IMAP mailboxes configured in the admin, read every minute (intake.mail.imap).
+    "intake.poll-mailboxes": {"task": "intake.tasks.poll_mailboxes", "schedule": 60.0, "options": {"expires": 55}},
 }
 
 # --- Caches -------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.contrib import admin
 
 from itsm.celery import app
 
-PROJECT_APPS = ("core", "knowledge_base", "incidents", "reviews", "webhooks", "compliance")
+PROJECT_APPS = ("core", "knowledge_base", "incidents", "reviews", "webhooks", "intake", "compliance")
 
 # Names that queued messages and beat's table already hold: a task moved to another module must
 # keep its name, or messages in flight during a deploy would find no task.
@@ -20,6 +20,9 @@ PINNED_TASK_NAMES = {
     "incidents.tasks.deliver_sla_notices",
     "incidents.tasks.send_page",
     "incidents.tasks.sla_sweep",
+    "intake.tasks.poll_mailbox",
+    "intake.tasks.poll_mailboxes",
+    "intake.tasks.send_refusal",
     "reviews.tasks.create_required_review",
     "reviews.tasks.remind_overdue_action_items",
     "reviews.tasks.send_reminder",
