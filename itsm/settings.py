@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "reviews",
     "webhooks",
     "intake",
+    "comms",
     "compliance",
     "dashboard",
 ]

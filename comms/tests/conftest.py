@@ -1,0 +1,11 @@
+"""Fixtures of the communications tests: the incidents app's people and teams."""
+
+from incidents.tests.conftest import (  # noqa: F401
+    agent,
+    desk_team,
+    manager,
+    network_category,
+    network_team,
+    reporter,
+    resolver,
+)
