@@ -87,16 +87,25 @@ class BareIncidentSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
     sla = SlaFields(source="*")
     version = serializers.IntegerField()
+    runbook = serializers.SerializerMethodField()
 
     def get_access(self, incident) -> str:
         return "staff"
+
+    def get_runbook(self, incident) -> dict | None:
+        runbook = selectors.runbook_of(incident)
+        if runbook is None:
+            return None
+        url = self.context["request"].build_absolute_uri(f"/api/v1/articles/{runbook.pk}/")
+        return {"id": runbook.pk, "title": runbook.title, "url": url}
 
 
 @api_view(["GET"])
 def bare_api_list(request: Request) -> Response:
     ids = [int(pk) for pk in request.query_params.get("ids", "").split(",") if pk.isdigit()]
     rows = Incident.objects.filter(pk__in=ids).select_related(*INCIDENT_RELATED).in_bulk(ids)
-    data = BareIncidentSerializer([rows[pk] for pk in ids if pk in rows], many=True).data
+    data = BareIncidentSerializer([rows[pk] for pk in ids if pk in rows], many=True,
+                                  context={"request": request}).data
     return Response({"next": None, "previous": None, "results": data})
 
 

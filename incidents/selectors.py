@@ -21,6 +21,8 @@ from django.utils.text import smart_split, unescape_string_literal
 
 from knowledge_base import selectors as kb_selectors
 from knowledge_base.matching import KNOWN_ERROR
+from knowledge_base.models import Article
+from knowledge_base.workflow import State as KnowledgeState
 
 from . import roles
 from .models import Attachment, Comment, EventKind, Incident, IncidentEvent, Team
@@ -281,6 +283,24 @@ def staff_attachments(incident: Incident) -> dict[int | None, list[Attachment]]:
     return files
 
 
+# --- the runbook to follow ------------------------------------------------------------------------
+# What a list selects with its incidents so that `runbook_of` asks the database nothing more.
+RUNBOOK_RELATED = ("service__runbook", "category__runbook")
+
+
+def runbook_of(incident: Incident) -> Article | None:
+    """The knowledge-base article the desk follows for this incident: its service's runbook, else its
+    category's. Only a published one: an article retired or sent back to draft since it was chosen
+    is no guide. Staff pages and the staff API shape show it; a reporter never sees it (runbooks are
+    mostly internal articles)."""
+    for owner in (incident.service if incident.service_id else None,
+                  incident.category if incident.category_id else None):
+        runbook = owner.runbook if owner is not None and owner.runbook_id else None
+        if runbook is not None and runbook.state == KnowledgeState.PUBLISHED:
+            return runbook
+    return None
+
+
 # --- a team's queue -------------------------------------------------------------------------------
 def queue_teams(user) -> list[Team]:
     """The queues this user may look into: agents and managers any, resolvers their own teams'."""
@@ -289,18 +309,21 @@ def queue_teams(user) -> list[Team]:
     return list(Team.objects.filter(pk__in=roles.team_ids(user)))
 
 
-def queue(user, team: Team, *, page: str | int | None = None) -> tuple[Page, list[tuple[Incident, bool]]]:
+QueueRow = tuple[Incident, bool, Article | None]
+
+
+def queue(user, team: Team, *, page: str | int | None = None) -> tuple[Page, list[QueueRow]]:
     """A page of the team's unassigned open incidents that the user may see, most urgent first,
-    each with whether this user may claim it now."""
+    each with whether this user may claim it now and the runbook to follow (`runbook_of`)."""
     rows = (
         Incident.objects.visible_to(user).open()
         .filter(team=team, assignee__isnull=True)
-        .select_related("category", "service")
+        .select_related("category", "service", *RUNBOOK_RELATED)
         .order_by("priority", "opened_at", "pk")
     )
     shown = Paginator(rows, QUEUE_PAGE_SIZE).get_page(page)
     return shown, [
-        (incident, incident.state in CLAIMABLE_STATES and roles.can_work_on(user, incident))
+        (incident, incident.state in CLAIMABLE_STATES and roles.can_work_on(user, incident), runbook_of(incident))
         for incident in shown.object_list
     ]
 

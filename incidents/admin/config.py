@@ -31,16 +31,19 @@ class TeamAdmin(RecordHistoryAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(RecordHistoryAdmin):
-    list_display = ("name", "default_team", "confidential")
+    list_display = ("name", "default_team", "confidential", "runbook")
     list_filter = ("confidential", "default_team")
-    list_select_related = ("default_team",)
+    list_select_related = ("default_team", "runbook")
     search_fields = ("name",)
+    autocomplete_fields = ("runbook",)
 
 
 @admin.register(Service)
 class ServiceAdmin(RecordHistoryAdmin):
-    list_display = ("name", "description")
+    list_display = ("name", "description", "runbook")
+    list_select_related = ("runbook",)
     search_fields = ("name",)
+    autocomplete_fields = ("runbook",)
 
 
 @admin.register(HoldReason)

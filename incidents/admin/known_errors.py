@@ -1,5 +1,6 @@
-"""The knowledge base on the incident's change page: the known errors that look like this incident,
-with a button to apply one (through `incidents.known_errors`) or to call it a new issue."""
+"""The knowledge base on the incident's change page: the runbook of its service (or category), the
+known errors that look like this incident, with a button to apply one (through
+`incidents.known_errors`) or to call it a new issue."""
 
 from __future__ import annotations
 
@@ -54,6 +55,7 @@ class KnownErrorViews:
         may_work = roles.can_work_on(request.user, incident)
         return {
             "known_error_suggestions": selectors.known_error_suggestions(incident, limit=PANEL_SIZE) if may_work else [],
+            "runbook": selectors.runbook_of(incident) if may_work else None,
             "may_triage": may_work,
         }
 

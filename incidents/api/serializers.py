@@ -17,6 +17,7 @@ from functools import cache, cached_property
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.views import TransitionInputSerializer
@@ -100,6 +101,23 @@ ACCESS_HELP = ("Which shape this is: `staff` (the whole incident, for those who 
                "`reporter` (what the portal shows its reporter) or `none` (an incident the caller may not see).")
 
 
+class RunbookSerializer(serializers.Serializer):
+    """The knowledge-base article to follow for an incident: its service's runbook, else its
+    category's (`selectors.runbook_of`)."""
+
+    id = serializers.IntegerField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    url = serializers.SerializerMethodField(help_text="The article in the API (`/api/v1/articles/<id>/`).")
+
+    class Meta:
+        ref_name = "Runbook"
+
+    def get_url(self, article) -> str:
+        path = reverse("article-detail", kwargs={"pk": article.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
 class AccessField(serializers.Field):
     """The shape's name (`access`), the same on every incident of that shape: what tells a client,
     and the OpenAPI description's discriminator, which fields follow."""
@@ -133,6 +151,9 @@ class IncidentSerializer(serializers.ModelSerializer):
     sla = SlaSerializer(source="*", read_only=True)
     # Declared: a read-only model field loses `blank`, and "" (not resolved yet) is a value it has.
     resolution_code = serializers.ChoiceField(choices=ResolutionCode.choices, allow_blank=True, read_only=True)
+    runbook = serializers.SerializerMethodField(
+        help_text="The published knowledge-base article to follow: the service's runbook, else the category's "
+                  "(null: neither has one). Never in the reporter's shape.")
 
     class Meta:
         model = Incident
@@ -141,8 +162,14 @@ class IncidentSerializer(serializers.ModelSerializer):
             "category", "service", "team", "assignee", "reporter", "confidential", "is_major", "parent",
             "hold_kind", "hold_reason", "resolution_code", "resolution_notes", "workaround", "reopen_count",
             "opened_at", "triaged_at", "responded_at", "resolved_at", "closed_at", "updated_at", "sla", "version",
+            "runbook",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(RunbookSerializer(allow_null=True))
+    def get_runbook(self, incident: Incident) -> dict | None:
+        runbook = selectors.runbook_of(incident)
+        return RunbookSerializer(runbook, context=self.context).data if runbook is not None else None
 
 
 class ReporterIncidentSerializer(serializers.ModelSerializer):

@@ -71,7 +71,8 @@ from .serializers import (
 )
 
 # What an incident's representation reads besides its own row: one join each, never a query a row.
-INCIDENT_RELATED = ("category", "service", "team", "hold_kind", "reporter", "assignee")
+# The runbooks too (`selectors.runbook_of`): joined, so the staff shape's runbook costs no query a row.
+INCIDENT_RELATED = ("category", "service", "team", "hold_kind", "reporter", "assignee", *selectors.RUNBOOK_RELATED)
 # Idempotency keys are the caller's own: the same key from two people is two submissions.
 IDEMPOTENCY_NAMESPACE = uuid.UUID("5f0c8e1e-6d0b-4d47-9a59-0c1f7e1b2a64")
 IDEMPOTENCY_KEY_MAX = 255

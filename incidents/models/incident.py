@@ -10,6 +10,8 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField
 from simple_history.models import HistoricalRecords
 
+from knowledge_base.workflow import State as KnowledgeState
+
 from .. import roles
 from ..workflow import OPEN_STATES, IncidentStateMachine, State, transition_done
 
@@ -69,12 +71,24 @@ class Team(models.Model):
         return self.name
 
 
+def runbook_field(what: str) -> models.ForeignKey:
+    """The knowledge-base article the desk follows for incidents of this service or category. Kept
+    on this side: the knowledge base knows nothing of incidents. Only a published article may be
+    chosen, and one retired later is no longer shown (`selectors.runbook_of`)."""
+    return models.ForeignKey(
+        "knowledge_base.Article", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        limit_choices_to={"state": KnowledgeState.PUBLISHED},
+        help_text=f"The published knowledge-base article to follow at triage for incidents of this {what}.",
+    )
+
+
 class Category(models.Model):
     name = models.CharField(max_length=100, unique=True)
     default_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
     confidential = models.BooleanField(
         default=False, help_text="Incidents in this category are visible only to their team and incident managers."
     )
+    runbook = runbook_field("category")
     history = HistoricalRecords()
 
     class Meta:
@@ -90,6 +104,7 @@ class Service(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
+    runbook = runbook_field("service")
     history = HistoricalRecords()
 
     class Meta:

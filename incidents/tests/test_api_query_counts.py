@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.tests.api_support import assert_constant_queries, count_queries
 from incidents import roles, services
+from knowledge_base.tests.factories import ArticleFactory
 
 from .factories import CategoryFactory, ServiceFactory, TeamFactory, UserFactory, make_incident
 
@@ -27,14 +28,17 @@ def warm(client, url: str) -> None:
 
 
 def varied_incident(n: int, *, reporter=None, worker=None):
-    """An incident with relations of its own (reporter, category, team, service, assignee), so that
-    a query made per row, not per page, cannot hide behind a shared row."""
+    """An incident with relations of its own (reporter, category, team, service, assignee, a runbook
+    on its service or its category), so that a query made per row, not per page, cannot hide behind
+    a shared row."""
     team = TeamFactory(name=f"Team {n}", slug=f"team-{n}")
     if worker is not None:
         team.members.add(worker)
-    category = CategoryFactory(name=f"Category {n}", default_team=team)
+    runbook = ArticleFactory(title=f"Runbook {n}", audience="internal")
+    category = CategoryFactory(name=f"Category {n}", default_team=team, runbook=None if n % 2 else runbook)
+    service = ServiceFactory(name=f"Service {n}", runbook=runbook if n % 2 else None)
     incident = make_incident(reporter=reporter or UserFactory(username=f"reporter{n}", role=roles.REPORTER),
-                             category=category, service=ServiceFactory(name=f"Service {n}"),
+                             category=category, service=service,
                              impact=("high", "medium", "low")[n % 3], urgency="medium")
     if worker is not None and n % 2:
         services.transition(incident=incident, user=worker, name="claim")

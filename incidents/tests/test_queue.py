@@ -28,7 +28,7 @@ def claim_url(incident: Incident) -> str:
 
 
 def listed(response) -> list[str]:
-    return [incident.reference for incident, _ in response.context["rows"]]
+    return [incident.reference for incident, *_ in response.context["rows"]]
 
 
 def test_queue_lists_the_teams_unassigned_open_incidents_by_priority_then_age(
