@@ -1,4 +1,5 @@
-"""`manage.py seed_demo`: a demo organisation with incidents in every state and priority.
+"""The incidents' part of the demo (`manage.py seed_demo`, in `itsm`): teams, categories, services,
+one user per role and the incident stories of `demo_data`.
 
 Idempotent: what exists is left alone (teams, categories and services by name, users by username,
 incidents by summary), so running it again changes nothing. Every incident is opened and moved
@@ -12,17 +13,16 @@ import logging
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
 from incidents import roles, services
-from incidents.management.demo_data import (
+from incidents.demo_data import (
     CATEGORIES,
     DEMO_PASSWORD,
     RANDOM_SEED,
@@ -46,53 +46,33 @@ REPORTER_CHASERS = [
 CLOSE_REASONS = ["Works again, thank you!", "Confirmed, all good now.", "Yes, fixed. Thanks for the quick help."]
 
 
-class Command(BaseCommand):
-    help = (
-        "Create demo teams, categories, services, one user per role (password "
-        f"'{DEMO_PASSWORD}') and about fifty incidents. Running it again changes nothing."
-    )
+@dataclass(frozen=True)
+class Organisation:
+    """What the other apps' demo parts build on: the people and how incidents are classified."""
 
-    def add_arguments(self, parser) -> None:
-        parser.add_argument("--quiet", action="store_true", help="Print nothing (for tests and scripts).")
-        parser.add_argument(
-            "--force", action="store_true",
-            help="Seed even with ITSM_PRODUCTION=1 (the demo accounts have a published password).",
-        )
+    teams: dict[str, Team]
+    categories: dict[str, Category]
+    services: dict[str, Service]
+    users: dict[str, object]
 
-    def handle(self, *args, quiet: bool = False, force: bool = False, **options) -> None:
-        if settings.ITSM_PRODUCTION and not force:
-            raise CommandError(
-                "ITSM_PRODUCTION is set: the demo accounts' password is public. Use --force to seed anyway."
-            )
-        teams = ensure_teams()
-        categories = ensure_categories(teams)
-        service_by_name = ensure_services()
-        users = ensure_users(teams)
-        told = 0
-        with notifications_delivered_in_memory():
-            for story in STORIES:
-                if Incident.objects.filter(summary=story.summary).exists():
-                    continue
-                with transaction.atomic():
-                    tell(story, users=users, categories=categories, services_by_name=service_by_name)
-                told += 1
-        if not quiet:
-            self.print_summary(told)
 
-    def print_summary(self, told: int) -> None:
-        total = Incident.objects.count()
-        if told:
-            self.stdout.write(f"Demo data: {told} incidents created ({total} in the database).")
-        else:
-            self.stdout.write(f"Demo data already present ({total} incidents); nothing to add.")
-        base = settings.ITSM_BASE_URL
-        self.stdout.write("")
-        self.stdout.write(f"Portal: {base}/portal/    Admin: {base}/admin/")
-        self.stdout.write(f"Demo logins (every password is: {DEMO_PASSWORD})")
-        for user in USERS:
-            role = user.role or "Superuser"
-            team = f" ({user.team})" if user.team else ""
-            self.stdout.write(f"  {user.username:<7} {role + team:<34} {user.what_to_try}")
+def organisation() -> Organisation:
+    """Teams, categories, services and the demo users, each created when missing."""
+    teams = ensure_teams()
+    return Organisation(teams=teams, categories=ensure_categories(teams), services=ensure_services(),
+                        users=ensure_users(teams))
+
+
+def tell_stories(org: Organisation) -> int:
+    """Tell each story of `demo_data` whose incident does not exist yet. Returns how many were told."""
+    told = 0
+    for story in STORIES:
+        if Incident.objects.filter(summary=story.summary).exists():
+            continue
+        with transaction.atomic():
+            tell(story, users=org.users, categories=org.categories, services_by_name=org.services)
+        told += 1
+    return told
 
 
 @contextmanager

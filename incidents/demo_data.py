@@ -1,7 +1,7 @@
 """The demo organisation that `manage.py seed_demo` creates: teams, categories, services, one user
 per role, and fifty incident stories that end in every state and every priority.
 
-Pure data. The command tells each story through the services, as the people named in it.
+Pure data. `incidents.demo` tells each story through the services, as the people named in it.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import RecordHistoryAdmin
-from incidents.management.commands.seed_demo import notifications_delivered_in_memory
+from incidents.demo import notifications_delivered_in_memory
 from incidents.models import SlaPolicy, Team
 
 pytestmark = pytest.mark.django_db

@@ -17,8 +17,8 @@ from django.db import transaction
 from django.test import TestCase, override_settings
 
 from incidents import roles
-from incidents.management.commands.seed_demo import notifications_delivered_in_memory
-from incidents.management.demo_data import DEMO_PASSWORD, STORIES, USERS
+from incidents.demo import notifications_delivered_in_memory
+from incidents.demo_data import DEMO_PASSWORD, STORIES, USERS
 from incidents.models import Category, Comment, Incident, IncidentEvent, Notification, Service, Team
 from incidents.workflow import State
 

@@ -1,0 +1,58 @@
+"""`manage.py seed_demo`: a demo organisation with incidents in every state and priority.
+
+Here, in the wiring layer, because it is the one place that may call every app: each app seeds its
+own part (`incidents.demo`) through its own services, as the people in the story, and this command
+calls the parts in the order they build on each other. Each part is idempotent, so running the
+command again changes nothing.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from incidents import demo as incidents_demo
+from incidents.demo_data import DEMO_PASSWORD, USERS
+from incidents.models import Incident
+
+
+class Command(BaseCommand):
+    help = (
+        "Create demo teams, categories, services, one user per role (password "
+        f"'{DEMO_PASSWORD}') and about fifty incidents. Running it again changes nothing."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--quiet", action="store_true", help="Print nothing (for tests and scripts).")
+        parser.add_argument(
+            "--force", action="store_true",
+            help="Seed even with ITSM_PRODUCTION=1 (the demo accounts have a published password).",
+        )
+
+    def handle(self, *args, quiet: bool = False, force: bool = False, **options) -> None:
+        if settings.ITSM_PRODUCTION and not force:
+            raise CommandError(
+                "ITSM_PRODUCTION is set: the demo accounts' password is public. Use --force to seed anyway."
+            )
+        added: dict[str, int] = {}
+        with incidents_demo.notifications_delivered_in_memory():
+            org = incidents_demo.organisation()
+            added["incidents"] = incidents_demo.tell_stories(org)
+        if not quiet:
+            self.print_summary(added)
+
+    def print_summary(self, added: dict[str, int]) -> None:
+        total = Incident.objects.count()
+        made = [f"{count} {what}" for what, count in added.items() if count]
+        if made:
+            self.stdout.write(f"Demo data: {', '.join(made)} created ({total} incidents in the database).")
+        else:
+            self.stdout.write(f"Demo data already present ({total} incidents); nothing to add.")
+        base = settings.ITSM_BASE_URL
+        self.stdout.write("")
+        self.stdout.write(f"Portal: {base}/portal/    Admin: {base}/admin/")
+        self.stdout.write(f"Demo logins (every password is: {DEMO_PASSWORD})")
+        for user in USERS:
+            role = user.role or "Superuser"
+            team = f" ({user.team})" if user.team else ""
+            self.stdout.write(f"  {user.username:<7} {role + team:<34} {user.what_to_try}")
