@@ -104,7 +104,6 @@ class InboundMessageAdmin(ReadOnlyAdmin):
     list_select_related = ("incident", "mailbox")
     search_fields = ("sender", "subject", "message_key", "incident__reference")
     show_full_result_count = False
-    date_hierarchy = None
     fields = ("received_at", "mailbox", "outcome", "reason", "sender", "subject", "message_key", "incident_link",
               "size", "rejected", "reply_sent_at", "raw_link")
     readonly_fields = fields

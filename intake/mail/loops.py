@@ -4,16 +4,25 @@ answered (an out-of-office answering our acknowledgement, answered by us, answer
 The signs, from RFC 3834 and the conventions mail servers follow: `Auto-Submitted` other than "no",
 `Precedence: bulk/junk/list`, the `X-Autoreply` family, a mailing list's `List-Id`, a delivery
 report (a bounce: the null sender, `multipart/report`), and our own mail coming back: a Message-ID
-of ours, or a message from the mailbox's own address.
+of ours, or a message from the mailbox's own address or the notifications' (DEFAULT_FROM_EMAIL).
 """
 
 from __future__ import annotations
+
+from email.utils import parseaddr
+
+from django.conf import settings
 
 from incidents import mail_ids
 
 from .parse import PROGRAM_PRECEDENCE, Message
 
 MAILER_DAEMONS = ("mailer-daemon@", "postmaster@")
+
+
+def own_addresses(mailbox_address: str) -> set[str]:
+    """The addresses our own mail comes from: the mailbox's, and the notifications' sender."""
+    return {address.lower() for address in (mailbox_address, parseaddr(settings.DEFAULT_FROM_EMAIL)[1]) if address}
 
 
 def why_ignored(message: Message, *, own_addresses: set[str]) -> str | None:

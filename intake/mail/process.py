@@ -172,7 +172,7 @@ def _act(row: InboundMessage, mailbox: Mailbox, message: parse.Message, *, relea
 
 def _decide(row: InboundMessage, mailbox: Mailbox, message: parse.Message, *, rate_limited: bool):
     """(outcome, reason, incident) for the message, having done what the outcome says."""
-    ignored = loops.why_ignored(message, own_addresses={mailbox.address.lower()})
+    ignored = loops.why_ignored(message, own_addresses=loops.own_addresses(mailbox.address))
     if ignored:
         return MessageOutcome.IGNORED, ignored, None
     if rate_limited and _over_budget(message.sender, row):

@@ -188,8 +188,11 @@ def test_our_own_notification_coming_back_is_a_loop(mailbox, reporter, mailoutbo
     assert Incident.objects.count() == 1
 
 
-def test_mail_from_the_mailboxs_own_address_is_ignored(mailbox):
+def test_mail_from_the_mailboxs_own_address_or_the_notifications_sender_is_ignored(mailbox, settings):
+    settings.DEFAULT_FROM_EMAIL = "IT Service Desk <notify@desk.example.com>"
     row = receive(mailbox, build(sender=DESK.upper()))
+    assert row.outcome == MessageOutcome.IGNORED and "own address" in row.reason
+    row = receive(mailbox, build(sender="notify@desk.example.com"))
     assert row.outcome == MessageOutcome.IGNORED and "own address" in row.reason
 
 
