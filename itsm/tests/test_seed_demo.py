@@ -1,5 +1,5 @@
-"""`manage.py seed_demo` builds the demo organisation through the services, and running it again
-changes nothing.
+"""`manage.py seed_demo` builds the demo organisation through the services (incidents and the
+knowledge base), and running it again changes nothing.
 
 Seeding takes seconds, so the module seeds once, inside a transaction that is rolled back at the
 end; each test runs in a savepoint within it.
@@ -20,7 +20,11 @@ from incidents import roles
 from incidents.demo import notifications_delivered_in_memory
 from incidents.demo_data import DEMO_PASSWORD, STORIES, USERS
 from incidents.models import Category, Comment, Incident, IncidentEvent, Notification, Service, Team
+from incidents.portal.deflection import portal_suggestions
 from incidents.workflow import State
+from knowledge_base import models as kb
+from knowledge_base.selectors import KNOWN_ERROR
+from knowledge_base.workflow import State as KbState
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -57,6 +61,10 @@ def snapshot() -> dict:
         "comments": Comment.objects.count(),
         "events": IncidentEvent.objects.count(),
         "notifications": Notification.objects.count(),
+        "known_errors": sorted(kb.KnownError.objects.values_list("title", "state", "public", "updated_at")),
+        "articles": sorted(kb.Article.objects.values_list("title", "state", "audience", "updated_at")),
+        "kb_categories": sorted(kb.Category.objects.values_list("name", flat=True)),
+        "kb_history": kb.KnownError.history.count() + kb.Article.history.count(),
     }
 
 
@@ -121,6 +129,37 @@ def test_notifications_owed_by_the_demo_history_are_recorded_as_delivered(seeded
     assert notifications.exists()
     assert not notifications.filter(sent_at=None).exists()
     assert set(notifications.values_list("recipient", flat=True)) <= {f"{u.username}@example.com" for u in USERS}
+
+
+def test_the_knowledge_base_has_public_and_internal_known_errors_and_articles_published(seeded):
+    published = kb.KnownError.objects.filter(state=KbState.PUBLISHED)
+    assert published.filter(public=True).exists() and published.filter(public=False).exists()
+    articles = kb.Article.objects.filter(state=KbState.PUBLISHED)
+    assert set(articles.values_list("audience", flat=True)) == {kb.Audience.PUBLIC, kb.Audience.INTERNAL}
+    # One is waiting for a manager's approval.
+    assert kb.KnownError.objects.filter(state=KbState.IN_REVIEW).count() == 1
+
+
+def test_every_published_item_was_published_by_someone_other_than_who_sent_it_for_review(seeded):
+    items = [*kb.KnownError.objects.filter(state=KbState.PUBLISHED), *kb.Article.objects.filter(state=KbState.PUBLISHED)]
+    assert items
+    for item in items:
+        rows = list(item.history.order_by("history_date", "history_id").values_list("state", "history_user__username"))
+        submitted_by = next(user for state, user in rows if state == KbState.IN_REVIEW)
+        published_by = next(user for state, user in rows if state == KbState.PUBLISHED)
+        assert (published_by, submitted_by != published_by) == ("maria", True), item.title
+
+
+def test_the_portal_suggests_the_vpn_known_error_while_a_reporter_types(seeded):
+    suggestions = portal_suggestions("my VPN keeps disconnecting")
+    assert suggestions, "the seeded knowledge base should answer the demo's most common complaint"
+    first = suggestions[0]
+    assert first.kind == KNOWN_ERROR
+    vpn = kb.KnownError.objects.get(pk=first.id)
+    assert (vpn.state, vpn.public, vpn.affected_service) == (KbState.PUBLISHED, True, "VPN")
+    # Internal items never reach the portal.
+    assert all(kb.KnownError.objects.get(pk=s.id).public for s in portal_suggestions("VPN connected intranet")
+               if s.kind == KNOWN_ERROR)
 
 
 def test_running_the_seed_again_changes_nothing(seeded, django_capture_on_commit_callbacks):

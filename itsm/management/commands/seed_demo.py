@@ -1,9 +1,10 @@
-"""`manage.py seed_demo`: a demo organisation with incidents in every state and priority.
+"""`manage.py seed_demo`: a demo organisation with incidents in every state and priority, and a
+knowledge base that answers them.
 
 Here, in the wiring layer, because it is the one place that may call every app: each app seeds its
-own part (`incidents.demo`) through its own services, as the people in the story, and this command
-calls the parts in the order they build on each other. Each part is idempotent, so running the
-command again changes nothing.
+own part (`incidents.demo`, `knowledge_base.demo`) through its own services, as the people in the
+story, and this command calls the parts in the order they build on each other. Each part is
+idempotent, so running the command again changes nothing.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from django.core.management.base import BaseCommand, CommandError
 from incidents import demo as incidents_demo
 from incidents.demo_data import DEMO_PASSWORD, USERS
 from incidents.models import Incident
+from knowledge_base import demo as knowledge_base_demo
 
 
 class Command(BaseCommand):
     help = (
         "Create demo teams, categories, services, one user per role (password "
-        f"'{DEMO_PASSWORD}') and about fifty incidents. Running it again changes nothing."
+        f"'{DEMO_PASSWORD}'), about fifty incidents and a knowledge base. Running it again changes nothing."
     )
 
     def add_arguments(self, parser) -> None:
@@ -37,6 +39,8 @@ class Command(BaseCommand):
         added: dict[str, int] = {}
         with incidents_demo.notifications_delivered_in_memory():
             org = incidents_demo.organisation()
+            # Before the stories, so that the desk could have found these while triaging them.
+            added["knowledge base items"] = knowledge_base_demo.seed(org.users)
             added["incidents"] = incidents_demo.tell_stories(org)
         if not quiet:
             self.print_summary(added)
