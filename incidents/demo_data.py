@@ -1,5 +1,6 @@
 """The demo organisation that `manage.py seed_demo` creates: teams, categories, services, one user
-per role, and fifty incident stories that end in every state and every priority.
+per role (two resolvers per resolver team), and fifty incident stories that end in every state and
+every priority.
 
 Pure data. `incidents.demo` tells each story through the services, as the people named in it.
 """
@@ -62,6 +63,10 @@ USERS = [
     DemoUser("nick", "Nick", "Novak", roles.RESOLVER, "Network", "admin: the Network queue"),
     DemoUser("paula", "Paula", "Park", roles.RESOLVER, "Platform", "admin: the Platform queue"),
     DemoUser("sam", "Sam", "Stone", roles.RESOLVER, "Security", "admin: confidential Security incidents"),
+    # A second person per resolver team, so that each on-call rotation has someone to hand over to.
+    DemoUser("nora", "Nora", "Nilsen", roles.RESOLVER, "Network", "admin: on call for Network today (an override)"),
+    DemoUser("pete", "Pete", "Palmer", roles.RESOLVER, "Platform", "admin: second in the Platform rotation"),
+    DemoUser("sofia", "Sofia", "Silva", roles.RESOLVER, "Security", "admin: second in the Security rotation"),
     DemoUser("maria", "Maria", "Moreau", roles.INCIDENT_MANAGER, None, "admin: every incident, major incidents"),
     DemoUser("admin", "Ada", "Admin", None, None, "admin: configuration (superuser)"),
 ]

@@ -1,5 +1,5 @@
-"""`manage.py seed_demo` builds the demo organisation through the services (incidents and the
-knowledge base), and running it again changes nothing.
+"""`manage.py seed_demo` builds the demo organisation through the services (incidents, the
+knowledge base, on-call and the SLA), and running it again changes nothing.
 
 Seeding takes seconds, so the module seeds once, inside a transaction that is rolled back at the
 end; each test runs in a savepoint within it.
@@ -19,8 +19,24 @@ from django.test import TestCase, override_settings
 from incidents import roles
 from incidents.demo import notifications_delivered_in_memory
 from incidents.demo_data import DEMO_PASSWORD, STORIES, USERS
-from incidents.models import Category, Comment, Incident, IncidentEvent, Notification, Service, Team
+from incidents.models import (
+    Category,
+    Comment,
+    Escalation,
+    EscalationPath,
+    EventKind,
+    Incident,
+    IncidentEvent,
+    Notification,
+    Page,
+    Rotation,
+    RotationMember,
+    RotationOverride,
+    Service,
+    Team,
+)
 from incidents.portal.deflection import portal_suggestions
+from incidents.sla.demo import BREACHED_SUMMARY
 from incidents.workflow import State
 from knowledge_base import models as kb
 from knowledge_base.selectors import KNOWN_ERROR
@@ -65,6 +81,12 @@ def snapshot() -> dict:
         "articles": sorted(kb.Article.objects.values_list("title", "state", "audience", "updated_at")),
         "kb_categories": sorted(kb.Category.objects.values_list("name", flat=True)),
         "kb_history": kb.KnownError.history.count() + kb.Article.history.count(),
+        "rotations": sorted(Rotation.objects.values_list("team_id", "starts_on", "shift_hours")),
+        "rotation_members": sorted(RotationMember.objects.values_list("rotation_id", "user_id", "position")),
+        "overrides": sorted(RotationOverride.objects.values_list("rotation_id", "user_id", "starts_at", "ends_at")),
+        "escalation_paths": sorted(EscalationPath.objects.values_list("team_id", "escalates_to_id")),
+        "escalations": sorted(Escalation.objects.values_list("incident_id", "key", "outcome")),
+        "pages": sorted(Page.objects.values_list("incident_id", "step", "user_id")),
     }
 
 
@@ -160,6 +182,36 @@ def test_the_portal_suggests_the_vpn_known_error_while_a_reporter_types(seeded):
     # Internal items never reach the portal.
     assert all(kb.KnownError.objects.get(pk=s.id).public for s in portal_suggestions("VPN connected intranet")
                if s.kind == KNOWN_ERROR)
+
+
+def test_each_resolver_team_has_an_on_call_rotation_of_two_with_an_override(seeded):
+    resolver_teams = set(Team.objects.filter(members__groups__name=roles.RESOLVER).values_list("name", flat=True))
+    assert resolver_teams == {"Network", "Platform", "Security"}
+    for rotation in Rotation.objects.filter(team__name__in=resolver_teams):
+        members = list(rotation.members.values_list("user__username", flat=True))
+        assert len(members) == 2, rotation.team.name
+        # Everyone in the rotation works the team's incidents.
+        assert set(members) <= set(rotation.team.members.values_list("username", flat=True))
+        assert rotation.overrides.count() == 1, rotation.team.name
+    assert Rotation.objects.count() == 3
+    paths = dict(EscalationPath.objects.values_list("team__name", "escalates_to__name"))
+    assert paths == {"Service Desk": "Network", "Network": "Platform", "Security": "Platform"}
+
+
+def test_the_breached_p2_has_its_breaches_escalations_and_page_on_its_timeline(seeded):
+    incident = Incident.objects.get(summary=BREACHED_SUMMARY)
+    assert incident.priority == 2
+    assert (incident.response_breached, incident.resolution_breached) == (True, True)
+    assert incident.respond_by < incident.resolve_by < incident.events.exclude(kind=EventKind.CREATED).first().created_at
+    kinds = list(incident.events.values_list("kind", flat=True))
+    assert kinds.count(EventKind.SLA_BREACH) == 2
+    assert kinds.count(EventKind.ESCALATION) >= 4
+    # The sweep paged the Network on-call (Nora, by the override), and routed it up the path.
+    [page] = Page.objects.filter(incident=incident)
+    assert page.user.username == "nora"
+    assert incident.team.name == "Platform" and incident.state == State.TRIAGED
+    acted = Escalation.objects.filter(incident=incident, superseded=False, rule__isnull=False)
+    assert set(acted.values_list("rule__action", flat=True)) == {"page_on_call", "notify_manager", "route_up"}
 
 
 def test_running_the_seed_again_changes_nothing(seeded, django_capture_on_commit_callbacks):

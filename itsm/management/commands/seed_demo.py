@@ -1,9 +1,9 @@
-"""`manage.py seed_demo`: a demo organisation with incidents in every state and priority, and a
-knowledge base that answers them.
+"""`manage.py seed_demo`: a demo organisation with incidents in every state and priority, a
+knowledge base that answers them, on-call rotations and an incident that breached its SLA.
 
 Here, in the wiring layer, because it is the one place that may call every app: each app seeds its
-own part (`incidents.demo`, `knowledge_base.demo`) through its own services, as the people in the
-story, and this command calls the parts in the order they build on each other. Each part is
+own part (`incidents.demo`, `knowledge_base.demo`, `incidents.oncall.demo`, ...) through its own
+services, as the people in the story, and this command calls the parts in the order they build on each other. Each part is
 idempotent, so running the command again changes nothing.
 """
 
@@ -15,13 +15,16 @@ from django.core.management.base import BaseCommand, CommandError
 from incidents import demo as incidents_demo
 from incidents.demo_data import DEMO_PASSWORD, USERS
 from incidents.models import Incident
+from incidents.oncall import demo as oncall_demo
+from incidents.sla import demo as sla_demo
 from knowledge_base import demo as knowledge_base_demo
 
 
 class Command(BaseCommand):
     help = (
         "Create demo teams, categories, services, one user per role (password "
-        f"'{DEMO_PASSWORD}'), about fifty incidents and a knowledge base. Running it again changes nothing."
+        f"'{DEMO_PASSWORD}'), about fifty incidents, a knowledge base, on-call rotations and a breached P2. "
+        "Running it again changes nothing."
     )
 
     def add_arguments(self, parser) -> None:
@@ -42,6 +45,11 @@ class Command(BaseCommand):
             # Before the stories, so that the desk could have found these while triaging them.
             added["knowledge base items"] = knowledge_base_demo.seed(org.users)
             added["incidents"] = incidents_demo.tell_stories(org)
+            # Rotations and escalation paths before the breached P2: its sweep pages the on-call
+            # and routes it up the path.
+            added["on-call rotations"] = oncall_demo.seed(org)
+            added["escalation paths"] = sla_demo.seed_escalation_paths(org)
+            added["breached P2"] = sla_demo.seed_breached_incident(org)
         if not quiet:
             self.print_summary(added)
 
