@@ -8,13 +8,17 @@ class IntakeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        post_migrate.connect(_grant, sender=self, dispatch_uid="intake-roles")
         from core.outbox import register_relay
+        from incidents import panels
 
+        from . import panels as intake_panels
         from .mail import replies
 
+        post_migrate.connect(_grant, sender=self, dispatch_uid="intake-roles")
         # A refusal to an unknown sender whose task was lost is queued again (intake.mail.replies).
         register_relay("intake refusals", replies.stale)
+        # The alerts behind a monitoring incident, on its admin page.
+        panels.register("admin", "intake.alerts", intake_panels.alert_panel)
 
 
 def _grant(sender, using="default", apps=None, **kwargs) -> None:

@@ -12,7 +12,7 @@ from django.utils.timesince import timesince
 from core.admin import QuickListMixin, RecordHistoryAdmin
 from core.paginator import CappedCountPaginator
 
-from .. import roles, selectors, services
+from .. import panels, roles, selectors, services
 from ..models import Incident
 from .actions import assign_to_me, route_to_team
 from .filters import AssignmentFilter
@@ -218,6 +218,7 @@ class IncidentAdmin(QuickListMixin, IncidentSlaAdminMixin, KnownErrorViews, Inci
             stored = self.get_object(request, str(obj.pk)) if request.method == "POST" else obj
             context.update(self.work_context(request, stored or obj))
             context.update(self.known_error_context(request, stored or obj))
+            context["panels"] = panels.rendered("admin", request, stored or obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- history ---------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
-from .. import selectors, services, uploads
+from .. import panels, selectors, services, uploads
 from ..models import Category, Channel, Incident, Service
 from ..workflow import DONE_STATES, State
 from .deflection import portal_suggestions, report_text
@@ -204,6 +204,7 @@ def _render_detail(
         "confirmed_at": confirmed_at,
         "can_comment": can_comment,
         "comment_form": comment_form if comment_form is not None else CommentForm(),
+        "panels": panels.rendered("portal", request, incident),
     }
     return render(request, "portal/incident_detail.html", context, status=status)
 

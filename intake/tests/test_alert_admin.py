@@ -98,3 +98,28 @@ def test_the_group_list_costs_the_same_queries_for_1_and_50_groups(client, manag
     many, response = count_queries(lambda: client.get(GROUPS))
     assert len(response.context["cl"].result_list) == 50
     assert_constant_queries("admin.intake.alertgroups", one, many)
+
+
+def test_the_incident_page_shows_the_alerts_behind_it_to_the_desk(client, agent, reporter):
+    source = make_source()
+    post = token_client(source.service_user).post
+    reference = post("/api/v1/intake/alertmanager/", webhook(alert(instance="pay-1"), alert(instance="pay-2")),
+                     format="json").json()["incident"]
+    post("/api/v1/intake/alertmanager/", webhook(alert(instance="pay-1"), alert(instance="pay-2")), format="json")
+    group = AlertGroup.objects.get()
+    client.force_login(agent)
+
+    page = client.get(reverse("admin:incidents_incident_change", args=[group.incident_id])).content.decode()
+
+    assert "Monitoring alert" in page and "From <strong>Prometheus</strong>: fired 2 times" in page
+    assert "instance=pay-2" in page and reverse("admin:intake_alertgroup_change", args=[group.pk]) in page
+    assert reference in page
+
+
+def test_an_incident_not_from_an_alert_has_no_alert_panel(client, agent, reporter):
+    from incidents.tests.factories import make_incident
+
+    incident = make_incident(reporter=reporter)
+    client.force_login(agent)
+    page = client.get(reverse("admin:incidents_incident_change", args=[incident.pk])).content.decode()
+    assert "Monitoring alert" not in page

@@ -1,0 +1,46 @@
+"""Panels that other apps add to an incident's pages: the admin's change page ("admin") and the
+portal's incident page ("portal").
+
+The incidents app may not import the apps above it (intake, communications, reviews), yet the
+desk wants the alerts behind an incident on its page, and the reporter a "follow" button. So those
+apps register a panel here from their `ready()`; the page renders every registered panel, in the
+order registered. A panel is a function `(request, incident) -> str`: its HTML (rendered from its
+own template, escaped as any template is), or "" to show nothing. It decides itself who may see it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.safestring import SafeString, mark_safe
+
+SURFACES = ("admin", "portal")
+
+
+@dataclass(frozen=True)
+class Panel:
+    surface: str
+    name: str
+    render: Callable
+
+
+PANELS: list[Panel] = []
+
+
+def register(surface: str, name: str, render: Callable) -> None:
+    if surface not in SURFACES:
+        raise ValueError(f"A panel goes on one of {SURFACES}, not {surface!r}.")
+    if not any(panel.surface == surface and panel.name == name for panel in PANELS):
+        PANELS.append(Panel(surface, name, render))
+
+
+def rendered(surface: str, request, incident) -> list[SafeString]:
+    """The HTML of every panel of `surface` that has something to show for this incident."""
+    shown = []
+    for panel in PANELS:
+        if panel.surface == surface:
+            html = panel.render(request, incident)
+            if html:
+                shown.append(mark_safe(html))  # noqa: S308 - rendered by the panel's own (escaping) template
+    return shown
