@@ -1,6 +1,6 @@
 """The demo organisation that `manage.py seed_demo` creates: teams, categories, services, one user
-per role (two resolvers per resolver team), and fifty incident stories that end in every state and
-every priority.
+per role (two resolvers per resolver team, two incident managers), and fifty incident stories that
+end in every state and every priority.
 
 Pure data. `incidents.demo` tells each story through the services, as the people named in it.
 """
@@ -68,6 +68,8 @@ USERS = [
     DemoUser("pete", "Pete", "Palmer", roles.RESOLVER, "Platform", "admin: second in the Platform rotation"),
     DemoUser("sofia", "Sofia", "Silva", roles.RESOLVER, "Security", "admin: second in the Security rotation"),
     DemoUser("maria", "Maria", "Moreau", roles.INCIDENT_MANAGER, None, "admin: every incident, major incidents"),
+    # Four eyes: what maria sends for review, mark publishes.
+    DemoUser("mark", "Mark", "Meyer", roles.INCIDENT_MANAGER, None, "admin: approves the reviews maria submits"),
     DemoUser("admin", "Ada", "Admin", None, None, "admin: configuration (superuser)"),
 ]
 

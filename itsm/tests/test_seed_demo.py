@@ -1,5 +1,5 @@
 """`manage.py seed_demo` builds the demo organisation through the services (incidents, the
-knowledge base, on-call and the SLA), and running it again changes nothing.
+knowledge base, on-call, the SLA and reviews), and running it again changes nothing.
 
 Seeding takes seconds, so the module seeds once, inside a transaction that is rolled back at the
 end; each test runs in a savepoint within it.
@@ -41,6 +41,8 @@ from incidents.workflow import State
 from knowledge_base import models as kb
 from knowledge_base.selectors import KNOWN_ERROR
 from knowledge_base.workflow import State as KbState
+from reviews.models import ActionItem, PostIncidentReview, TimelineEntry
+from reviews.workflow import ActionState, ReviewState
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -87,6 +89,9 @@ def snapshot() -> dict:
         "escalation_paths": sorted(EscalationPath.objects.values_list("team_id", "escalates_to_id")),
         "escalations": sorted(Escalation.objects.values_list("incident_id", "key", "outcome")),
         "pages": sorted(Page.objects.values_list("incident_id", "step", "user_id")),
+        "reviews": sorted(PostIncidentReview.objects.values_list("incident_id", "state", "updated_at")),
+        "action_items": sorted(ActionItem.objects.values_list("review_id", "description", "state")),
+        "timeline_entries": TimelineEntry.objects.count(),
     }
 
 
@@ -212,6 +217,16 @@ def test_the_breached_p2_has_its_breaches_escalations_and_page_on_its_timeline(s
     assert incident.team.name == "Platform" and incident.state == State.TRIAGED
     acted = Escalation.objects.filter(incident=incident, superseded=False, rule__isnull=False)
     assert set(acted.values_list("rule__action", flat=True)) == {"page_on_call", "notify_manager", "route_up"}
+
+
+def test_there_is_a_review_in_each_state_with_action_items(seeded):
+    reviews = PostIncidentReview.objects.exclude(action_items=None).distinct()
+    assert set(reviews.values_list("state", flat=True)) == set(ReviewState.values)
+    published = reviews.get(state=ReviewState.PUBLISHED)
+    rows = list(published.history.values_list("state", "history_user__username"))
+    assert (ReviewState.IN_REVIEW, "maria") in rows and (ReviewState.PUBLISHED, "mark") in rows
+    assert set(ActionItem.objects.values_list("state", flat=True)) == set(ActionState.values)
+    assert ActionItem.objects.overdue().exists()
 
 
 def test_running_the_seed_again_changes_nothing(seeded, django_capture_on_commit_callbacks):

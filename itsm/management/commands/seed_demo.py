@@ -1,5 +1,6 @@
 """`manage.py seed_demo`: a demo organisation with incidents in every state and priority, a
-knowledge base that answers them, on-call rotations and an incident that breached its SLA.
+knowledge base that answers them, on-call rotations, an incident that breached its SLA and
+post-incident reviews.
 
 Here, in the wiring layer, because it is the one place that may call every app: each app seeds its
 own part (`incidents.demo`, `knowledge_base.demo`, `incidents.oncall.demo`, ...) through its own
@@ -18,13 +19,14 @@ from incidents.models import Incident
 from incidents.oncall import demo as oncall_demo
 from incidents.sla import demo as sla_demo
 from knowledge_base import demo as knowledge_base_demo
+from reviews import demo as reviews_demo
 
 
 class Command(BaseCommand):
     help = (
         "Create demo teams, categories, services, one user per role (password "
-        f"'{DEMO_PASSWORD}'), about fifty incidents, a knowledge base, on-call rotations and a breached P2. "
-        "Running it again changes nothing."
+        f"'{DEMO_PASSWORD}'), about fifty incidents, a knowledge base, on-call rotations, a breached P2 "
+        "and post-incident reviews. Running it again changes nothing."
     )
 
     def add_arguments(self, parser) -> None:
@@ -50,6 +52,7 @@ class Command(BaseCommand):
             added["on-call rotations"] = oncall_demo.seed(org)
             added["escalation paths"] = sla_demo.seed_escalation_paths(org)
             added["breached P2"] = sla_demo.seed_breached_incident(org)
+            added["post-incident reviews written"] = reviews_demo.seed(org)
         if not quiet:
             self.print_summary(added)
 
