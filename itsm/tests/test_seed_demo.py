@@ -1,5 +1,5 @@
-"""`manage.py seed_demo` builds the demo organisation through the services (incidents, the
-knowledge base, on-call, the SLA and reviews), and running it again changes nothing.
+"""`manage.py seed_demo` builds the demo organisation through the services (incidents, the knowledge
+base, on-call, the SLA, reviews and the alert intake), and running it again changes nothing.
 
 Seeding takes seconds, so the module seeds once, inside a transaction that is rolled back at the
 end; each test runs in a savepoint within it.
@@ -21,6 +21,7 @@ from incidents.demo import notifications_delivered_in_memory
 from incidents.demo_data import DEMO_PASSWORD, STORIES, USERS
 from incidents.models import (
     Category,
+    Channel,
     Comment,
     Escalation,
     EscalationPath,
@@ -38,6 +39,7 @@ from incidents.models import (
 from incidents.portal.deflection import portal_suggestions
 from incidents.sla.demo import BREACHED_SUMMARY
 from incidents.workflow import State
+from intake.models import AlertGroup, AlertSource, GroupStatus, LabelRule
 from knowledge_base import models as kb
 from knowledge_base.selectors import KNOWN_ERROR
 from knowledge_base.workflow import State as KbState
@@ -92,6 +94,9 @@ def snapshot() -> dict:
         "reviews": sorted(PostIncidentReview.objects.values_list("incident_id", "state", "updated_at")),
         "action_items": sorted(ActionItem.objects.values_list("review_id", "description", "state")),
         "timeline_entries": TimelineEntry.objects.count(),
+        "alert_sources": sorted(AlertSource.objects.values_list("name", "service_user_id")),
+        "label_rules": sorted(LabelRule.objects.values_list("source_id", "label", "value")),
+        "alert_groups": sorted(AlertGroup.objects.values_list("incident_id", "status", "occurrences", "last_seen_at")),
     }
 
 
@@ -227,6 +232,20 @@ def test_there_is_a_review_in_each_state_with_action_items(seeded):
     assert (ReviewState.IN_REVIEW, "maria") in rows and (ReviewState.PUBLISHED, "mark") in rows
     assert set(ActionItem.objects.values_list("state", flat=True)) == set(ActionState.values)
     assert ActionItem.objects.overdue().exists()
+
+
+def test_monitoring_alerts_opened_incidents_through_the_alert_source(seeded):
+    source = AlertSource.objects.get()
+    assert source.rules.count() == 2
+    groups = {group.status: group for group in AlertGroup.objects.select_related("incident__service", "incident__team")}
+    assert set(groups) == {GroupStatus.FIRING, GroupStatus.RESOLVED}
+    firing = groups[GroupStatus.FIRING]
+    assert firing.occurrences == 3 and len(firing.alerts) == 2
+    incident = firing.incident
+    assert (incident.channel, incident.reporter_id) == (Channel.MONITORING, source.service_user_id)
+    # The label rules chose the classification.
+    assert (incident.service.name, incident.team.name) == ("CRM", "Platform")
+    assert incident.events.filter(kind=EventKind.ALERT).exists()
 
 
 def test_running_the_seed_again_changes_nothing(seeded, django_capture_on_commit_callbacks):

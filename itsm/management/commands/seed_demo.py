@@ -1,10 +1,8 @@
-"""`manage.py seed_demo`: a demo organisation with incidents in every state and priority, a
-knowledge base that answers them, on-call rotations, an incident that breached its SLA and
-post-incident reviews.
+"""`manage.py seed_demo`: a demo organisation that shows every part of the portal.
 
 Here, in the wiring layer, because it is the one place that may call every app: each app seeds its
-own part (`incidents.demo`, `knowledge_base.demo`, `incidents.oncall.demo`, ...) through its own
-services, as the people in the story, and this command calls the parts in the order they build on each other. Each part is
+own part (`incidents.demo`, `knowledge_base.demo`, ...) through its own services, as the people in
+the story, and this command calls the parts in the order they build on each other. Each part is
 idempotent, so running the command again changes nothing.
 """
 
@@ -18,6 +16,7 @@ from incidents.demo_data import DEMO_PASSWORD, USERS
 from incidents.models import Incident
 from incidents.oncall import demo as oncall_demo
 from incidents.sla import demo as sla_demo
+from intake import demo as intake_demo
 from knowledge_base import demo as knowledge_base_demo
 from reviews import demo as reviews_demo
 
@@ -25,8 +24,8 @@ from reviews import demo as reviews_demo
 class Command(BaseCommand):
     help = (
         "Create demo teams, categories, services, one user per role (password "
-        f"'{DEMO_PASSWORD}'), about fifty incidents, a knowledge base, on-call rotations, a breached P2 "
-        "and post-incident reviews. Running it again changes nothing."
+        f"'{DEMO_PASSWORD}'), about fifty incidents, a knowledge base, on-call rotations, a breached P2, "
+        "post-incident reviews and monitoring alerts. Running it again changes nothing."
     )
 
     def add_arguments(self, parser) -> None:
@@ -53,6 +52,7 @@ class Command(BaseCommand):
             added["escalation paths"] = sla_demo.seed_escalation_paths(org)
             added["breached P2"] = sla_demo.seed_breached_incident(org)
             added["post-incident reviews written"] = reviews_demo.seed(org)
+            added["alert groups"] = intake_demo.seed(org)
         if not quiet:
             self.print_summary(added)
 
