@@ -5,7 +5,9 @@ transaction (`process.receive`), and flagged only after that committed. A worker
 the two leaves the message unseen: the next poll reads it again, finds its row by the Message-ID,
 and just flags it. So a killed worker, a poll that runs twice, or two polls at once lose nothing
 and duplicate nothing. A message that cannot be processed is quarantined (its row keeps the raw
-bytes) and flagged like the others, so that it does not block the mailbox.
+bytes) and flagged like the others, so that it does not block the mailbox. A message over
+ITSM_MAIL_MAX_BYTES is never fetched whole: its header is quarantined, and the message is left in
+the mailbox (flagged) for a person to look at.
 """
 
 from __future__ import annotations
@@ -17,19 +19,19 @@ import ssl
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import DatabaseError
 from django.utils import timezone
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from ..models import Mailbox, MailboxKind, MessageOutcome, TlsMode
-from .process import receive
+from .process import receive, receive_too_large
 
 logger = logging.getLogger(__name__)
 SEEN = b"\\Seen"
-# Fetched this many at a time: a mailbox that filled up while the worker was down is read in
-# steps, not all into memory at once.
+# Looked at this many at a time, and fetched at most FETCH_BYTES at a time: a mailbox that filled
+# up while the worker was down is read in steps, not all into memory at once.
 BATCH = 20
+FETCH_BYTES = 8 * 1024 * 1024
 
 
 class MailboxUnavailable(Exception):
@@ -84,20 +86,42 @@ def _read_unseen(client: IMAPClient, mailbox: Mailbox, result: PollResult) -> No
     uids = sorted(client.search(["UNSEEN", "NOT", "DELETED"]))
     for start in range(0, len(uids), BATCH):
         batch = uids[start:start + BATCH]
-        for uid, data in sorted(client.fetch(batch, ["BODY.PEEK[]"]).items()):
-            raw = data.get(b"BODY[]")
-            if raw is None:
-                continue  # expunged meanwhile by another client
-            try:
-                row = receive(mailbox, raw)
-            except DatabaseError:
-                raise  # transient: left unseen, read again by the next poll
-            result.read += 1
-            result.duplicates += row.duplicate
-            outcome = MessageOutcome(row.outcome).label if not row.duplicate else "duplicate"
-            result.outcomes[outcome] = result.outcomes.get(outcome, 0) + 1
-            # Only now that its row is committed: a crash before this line leaves it to be read again.
-            client.add_flags([uid], [SEEN])
+        sizes = {uid: data.get(b"RFC822.SIZE", 0) for uid, data in client.fetch(batch, ["RFC822.SIZE"]).items()}
+        for uids_together in _by_size(batch, sizes):
+            for uid, data in sorted(client.fetch(uids_together, ["BODY.PEEK[]"]).items()):
+                if b"BODY[]" in data:  # else expunged meanwhile by another client
+                    _record(client, uid, receive(mailbox, data[b"BODY[]"]), result)
+        too_large = [uid for uid in batch if sizes.get(uid, 0) > settings.ITSM_MAIL_MAX_BYTES]
+        if too_large:
+            for uid, data in sorted(client.fetch(too_large, ["BODY.PEEK[HEADER]"]).items()):
+                if b"BODY[HEADER]" in data:
+                    _record(client, uid, receive_too_large(mailbox, data[b"BODY[HEADER]"], sizes[uid]), result)
+
+
+def _by_size(uids: list[int], sizes: dict[int, int]) -> list[list[int]]:
+    """The messages within the size limit, in fetches of at most FETCH_BYTES each (one message
+    alone when it is larger): a full mailbox is never all in memory at once."""
+    groups: list[list[int]] = []
+    total = FETCH_BYTES
+    for uid in uids:
+        size = sizes.get(uid)
+        if size is None or size > settings.ITSM_MAIL_MAX_BYTES:
+            continue
+        if total + size > FETCH_BYTES:
+            groups.append([])
+            total = 0
+        groups[-1].append(uid)
+        total += size
+    return groups
+
+
+def _record(client: IMAPClient, uid: int, row, result: PollResult) -> None:
+    result.read += 1
+    result.duplicates += row.duplicate
+    outcome = MessageOutcome(row.outcome).label if not row.duplicate else "duplicate"
+    result.outcomes[outcome] = result.outcomes.get(outcome, 0) + 1
+    # Only now that its row is committed: a crash before this line leaves it to be read again.
+    client.add_flags([uid], [SEEN])
 
 
 def imap_mailboxes():

@@ -108,6 +108,15 @@ def receive(mailbox: Mailbox, raw: bytes) -> InboundMessage:
     return row
 
 
+def receive_too_large(mailbox: Mailbox, header: bytes, size: int) -> InboundMessage:
+    """A message over ITSM_MAIL_MAX_BYTES, known by its header alone (the IMAP poll does not fetch
+    the rest): quarantined with the header, once, and left in the mailbox."""
+    digest = hashlib.sha256(header).hexdigest()
+    reason = (f"The message is {size / 1048576:.1f} MB; at most {settings.ITSM_MAIL_MAX_BYTES / 1048576:.0f} MB "
+              f"are accepted. Only its header is kept here; the message is left in {mailbox.folder} of {mailbox}.")
+    return _quarantine(mailbox, header, digest, key_of(parse.message_id_of(header), digest), reason, size=size)
+
+
 def release(row: InboundMessage, *, by) -> InboundMessage:
     """Process a quarantined message again (the desk's "release", once it can be: a limit raised,
     an account made, the incident reopened). Still unreadable or still refused, it stays in the
@@ -118,6 +127,9 @@ def release(row: InboundMessage, *, by) -> InboundMessage:
             raise WorkflowError(f"That message is not in the quarantine ({locked.get_outcome_display().lower()}).")
         with locked.raw.open("rb") as handle:
             raw = handle.read()
+        if len(raw) != locked.size:
+            raise WorkflowError("Only the header of that message is kept (it was too large to fetch); take it from "
+                                "the mailbox instead.")
         was = locked.reason
         try:
             message = parse.parse(raw)
@@ -262,10 +274,11 @@ def _sentence(error: Exception) -> str:
 
 
 def _quarantine(mailbox: Mailbox, raw: bytes, digest: str, key: str, reason: str, *,
-                message: parse.Message | None = None) -> InboundMessage:
+                message: parse.Message | None = None, size: int | None = None) -> InboundMessage:
     """Keep the message, raw, with why it could not be processed; nothing else is written."""
     row = InboundMessage(mailbox=mailbox, message_key=key, message_digest=digest, outcome=MessageOutcome.QUARANTINED,
-                         reason=reason, size=len(raw), sender=message.sender if message else "",
+                         reason=reason, size=len(raw) if size is None else size,
+                         sender=message.sender if message else "",
                          subject=message.subject if message else "")
     earlier = InboundMessage.objects.select_related("incident").filter(message_key=key).first()
     if earlier is not None:

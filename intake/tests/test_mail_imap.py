@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from core.errors import WorkflowError
 from incidents.models import Comment, Incident
 from incidents.tests.factories import make_incident
-from intake.mail import imap
+from intake.mail import imap, process
 from intake.models import InboundMessage, MessageOutcome
 from intake.tasks import poll_mailbox, poll_mailboxes
 
@@ -128,3 +129,20 @@ def test_the_beat_task_polls_every_active_imap_mailbox(imap_server, polled, repo
     imap_server.append(raw(build(sender=reporter.email)))
     assert poll_mailboxes.delay().get() == 1
     assert Incident.objects.count() == 1
+
+
+def test_a_message_over_the_limit_is_not_fetched_its_header_is_quarantined(imap_server, polled, reporter, settings,
+                                                                            agent):
+    settings.ITSM_MAIL_MAX_BYTES = 64 * 1024
+    imap_server.append(raw(build(sender=reporter.email, subject="Huge", text="z" * 100_000)))
+    imap_server.append(raw(build(sender=reporter.email, subject="Small")))
+    imap.poll(polled)
+    huge = InboundMessage.objects.get(size__gt=100_000)
+    small = InboundMessage.objects.get(subject="Small")
+    assert huge.outcome == MessageOutcome.QUARANTINED and "left in INBOX of Polled desk" in huge.reason
+    assert huge.size > 100_000 and huge.raw.read().endswith(b"\r\n\r\n") and b"zzzz" not in huge.raw.read()
+    assert small.outcome == MessageOutcome.OPENED
+    assert imap_server.unseen() == [] and imap_server.count() == 2
+    with pytest.raises(WorkflowError, match="Only the header"):
+        process.release(huge, by=agent)
+    assert imap.poll(polled).read == 0
