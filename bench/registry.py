@@ -26,6 +26,8 @@ BENCHMARKS = [
     Benchmark("kb_match", "Known-error match", "bench.kb_match:kb_match"),
     Benchmark("alert_ingest", "Alertmanager notifications, 90% repeats (gunicorn, token clients)",
               "bench.alert_ingest:alert_ingest"),
+    Benchmark("mail_ingest", "Raw e-mail piped in: new messages and replies (gunicorn, token clients)",
+              "bench.mail_ingest:mail_ingest"),
     Benchmark("webhook_fanout", "Webhook fan-out (1,000 events x 3 endpoints, a real worker)",
               "bench.webhook_fanout:webhook_fanout"),
 ]

@@ -54,6 +54,18 @@ def test_bench_runs_every_benchmark_and_writes_results_with_ceilings(tmp_path):
     if by_name["portal_submit"]["status"] == "ok":
         throughput = by_name["portal_submit"]["figures"][0]
         assert throughput["unit"] == "req/s" and throughput["value"] > 0 and throughput["ceiling_value"] > 0
+    if by_name["alert_ingest"]["status"] == "ok":
+        figures = {f["figure"].split(" (")[0]: f for f in by_name["alert_ingest"]["figures"]}
+        rate = figures["notifications/s against the bare view"]
+        assert rate["value"] > 0 and rate["ceiling_value"] > 0 and rate["met"] in (True, False)
+        # A repeat's queries: the same at its 2nd and 200th time, for 1 alert and for 50.
+        assert [f["met"] for name, f in figures.items() if name.startswith("queries, ")] == [True, True]
+        assert figures["new group p95"]["value"] > 0 and figures["repeat p95"]["ceiling_value"] > 0
+    if by_name["mail_ingest"]["status"] == "ok":
+        figures = {f["figure"].split(" (")[0]: f for f in by_name["mail_ingest"]["figures"]}
+        for name in ("new messages/s", "replies/s"):
+            assert figures[name]["value"] > 0 and figures[name]["ceiling_value"] > 0, figures[name]
+        assert by_name["mail_ingest"]["outcomes"].keys() == {"opened", "commented"}
     # The progress of the data set step is shown, and the table is printed.
     assert "[generate_dataset] incidents 50/50" in done.stderr
     assert "ceiling" in done.stdout
