@@ -54,12 +54,24 @@ def _locked(incident: Incident | int) -> Incident:
     return Incident.objects.select_for_update().get(pk=pk)
 
 
-def apply_known_error(*, incident: Incident | int, user, known_error: KnownError | int) -> Incident:
+def default_reply(known_error: KnownError) -> str:
+    """The public reply that applying a known error with a public workaround proposes (Markdown):
+    the desk reads it, may edit it, and sends it (`apply_known_error(reply=...)`)."""
+    workaround = (known_error.workaround or "").strip()
+    return f"This looks like a known problem: {known_error.title}.\n\nUntil it is fixed, this should help:\n\n{workaround}"
+
+
+def apply_known_error(*, incident: Incident | int, user, known_error: KnownError | int,
+                      reply: str | None = None) -> Incident:
     """Link the incident to a published known error and give it the workaround. Returns the saved incident.
 
     One history row ("Known error applied: KE-…"), an internal work note with the workaround, a
     public reply with it too when the workaround is public (the reporter gets it by e-mail), and a
-    `known_error_linked` event, which the post-incident review counts as "workaround applied"."""
+    `known_error_linked` event, which the post-incident review counts as "workaround applied".
+
+    `reply` is the public reply as the desk read and edited it (Markdown); None sends
+    `default_reply`, an empty one sends nothing to the reporter. Both notes are Markdown, shown
+    rendered."""
     ke_pk = known_error.pk if isinstance(known_error, KnownError) else known_error
     with transaction.atomic():
         locked = _locked(incident)
@@ -83,14 +95,11 @@ def apply_known_error(*, incident: Incident | int, user, known_error: KnownError
         services._save(locked, user=user, reason=f"Known error applied: {reference}")
         heading = f"Known error {reference}: {ke.title}"
         if workaround:
-            services.comment_add(incident=locked, author=user, public=False,
-                                 body=f"{heading}\n\nWorkaround:\n{workaround}")
-            if ke.public:
-                services.comment_add(
-                    incident=locked, author=user, public=True,
-                    body=f"This looks like a known problem: {ke.title}.\n\nUntil it is fixed, this should help:\n"
-                         f"{workaround}",
-                )
+            services.comment_add(incident=locked, author=user, public=False, markdown=True,
+                                 body=f"{heading}\n\nWorkaround:\n\n{workaround}")
+            body = default_reply(ke) if reply is None else reply.strip()
+            if ke.public and body:
+                services.comment_add(incident=locked, author=user, public=True, markdown=True, body=body)
         services.record_event(locked, kind=EventKind.KNOWN_ERROR_LINKED, actor=user, notify=False,
                               transition="known_error_linked", message=heading[:200])
         kb_services.flag_recurrence(ke, recent_incident_count(ke), user=user)

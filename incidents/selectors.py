@@ -22,6 +22,7 @@ from django.utils.text import smart_split, unescape_string_literal
 from knowledge_base import selectors as kb_selectors
 from knowledge_base.matching import KNOWN_ERROR
 from knowledge_base.models import Article
+from knowledge_base.rendering import render_markdown
 from knowledge_base.workflow import State as KnowledgeState
 
 from . import roles
@@ -190,6 +191,8 @@ class TimelineEntry:
     by_reporter: bool
     text: str = ""
     attachments: list[Attachment] = field(default_factory=list)
+    # A reply written from a known error: its Markdown rendered and sanitised (`text` is the source).
+    html: str = ""
 
 
 def display_name(user) -> str:
@@ -236,6 +239,7 @@ def public_timeline(incident: Incident) -> list[TimelineEntry]:
             at=comment.created_at, kind="comment",
             headline="You wrote" if by_reporter else "Reply from the service desk",
             actor_name=display_name(comment.author), by_reporter=by_reporter, text=comment.body,
+            html=render_markdown(comment.body) if comment.markdown else "",
             attachments=attachments.get(comment.pk, []),
         ))
     events = (
@@ -337,7 +341,28 @@ def known_error_suggestions(incident: Incident, *, limit: int = SUGGESTIONS) -> 
     if not found:
         return []
     items = kb_selectors.published_known_errors([s.id for s in found])
+    found = [s for s in found if s.id in items]
+    best = found[0].score if found else 0.0
     return [
-        {"suggestion": s, "known_error": items[s.id], "linked": incident.known_error_id == s.id}
-        for s in found if s.id in items
+        {"suggestion": s, "known_error": items[s.id], "linked": incident.known_error_id == s.id,
+         "rank": rank, "match": match_label(rank, s.score / best if best > 0 else 0.0)}
+        for rank, s in enumerate(found, start=1)
     ]
+
+
+# How a suggestion compares with the best one of the same search. A raw score means nothing to a
+# person (bm25 on SQLite gives 0.00 for every match of a small knowledge base) and is not
+# comparable between searches or databases; its share of the best score of this search is.
+CLOSE_TO_BEST = 0.75
+POSSIBLE = 0.4
+
+
+def match_label(rank: int, share_of_best: float) -> str:
+    """"Best match" for the first suggestion; then how close each comes to it."""
+    if rank == 1:
+        return "Best match"
+    if share_of_best >= CLOSE_TO_BEST:
+        return "Close to the best"
+    if share_of_best >= POSSIBLE:
+        return "Possible"
+    return "Weak"

@@ -328,8 +328,10 @@ def _store_attachment(incident, upload, name, content_type, user, *, comment, pu
     return attachment
 
 
-def comment_add(*, incident: Incident, author, body: str, public: bool, files: Iterable[UploadedFile] = ()) -> Comment:
-    """A public reply or an internal work note. Reporters can only write public replies."""
+def comment_add(*, incident: Incident, author, body: str, public: bool, files: Iterable[UploadedFile] = (),
+                markdown: bool = False) -> Comment:
+    """A public reply or an internal work note. Reporters can only write public replies.
+    `markdown`: the body is Markdown (a reply from a known error's workaround), shown rendered."""
     body = clean_text(body)
     if not body:
         raise ValidationError({"body": "Write something before sending."})
@@ -339,7 +341,8 @@ def comment_add(*, incident: Incident, author, body: str, public: bool, files: I
         public = True
     checked = [(f, *validate_upload(f)) for f in files]
     with transaction.atomic():
-        comment = Comment.objects.create(incident=incident, author=author, body=body, public=public)
+        comment = Comment.objects.create(incident=incident, author=author, body=body, public=public,
+                                         markdown=markdown and not is_reporter_only)
         for upload, name, content_type in checked:
             _store_attachment(incident, upload, name, content_type, author, comment=comment, public=public)
         if public and not is_reporter_only:

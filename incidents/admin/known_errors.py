@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path
 from django.views.decorators.http import require_POST
+
+from knowledge_base import selectors as kb_selectors
 
 from .. import known_errors, roles, selectors, services
 from ..models import Incident
@@ -60,12 +62,34 @@ class KnownErrorViews:
         }
 
     def apply_known_error_view(self, request: HttpRequest, object_id: str, ke_id: int) -> HttpResponse:
-        return require_POST(self._apply_known_error)(request, object_id, ke_id)
-
-    def _apply_known_error(self, request: HttpRequest, object_id: str, ke_id: int) -> HttpResponse:
+        """GET: what applying the known error will do, with the public reply to read and edit first.
+        POST: "Preview" shows the edited reply rendered; "Apply" links it and sends that reply."""
+        if request.method not in ("GET", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
         incident = self._visible_incident(request, object_id)
+        if request.method == "POST" and "_preview" not in request.POST:
+            return self._apply_known_error(request, incident, ke_id)
+        if not roles.can_work_on(request.user, incident):
+            messages.error(request, f"You may not work on {incident.reference}, so you cannot apply a known error to it.")
+            return HttpResponseRedirect(self._url("change", incident.pk))
+        known_error = kb_selectors.published_known_errors([ke_id]).get(ke_id)
+        if known_error is None:
+            messages.error(request, "That known error is not published, so it cannot be applied to an incident.")
+            return HttpResponseRedirect(self._url("change", incident.pk))
+        sends_reply = known_error.public and bool((known_error.workaround or "").strip())
+        reply = request.POST.get("reply", "") if request.method == "POST" else known_errors.default_reply(known_error)
+        return self._render(request, "incidents/admin/known_error_apply.html", {
+            "title": f"Apply KE-{known_error.pk} to {incident.reference}",
+            "incident": incident, "known_error": known_error, "sends_reply": sends_reply, "reply": reply,
+            "change_url": self._url("change", incident.pk),
+        })
+
+    def _apply_known_error(self, request: HttpRequest, incident: Incident, ke_id: int) -> HttpResponse:
+        # A form without the reply field (an older page, a script) sends the proposed reply.
+        reply = request.POST.get("reply")
         try:
-            done = known_errors.apply_known_error(incident=incident.pk, user=request.user, known_error=ke_id)
+            done = known_errors.apply_known_error(incident=incident.pk, user=request.user, known_error=ke_id,
+                                                  reply=reply)
         except services.WorkflowError as refusal:
             messages.error(request, refusal.message)
         else:

@@ -378,7 +378,7 @@ class CommentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Comment
-        fields = ["id", "author", "body", "public", "created_at", "attachments"]
+        fields = ["id", "author", "body", "public", "markdown", "created_at", "attachments"]
         read_only_fields = fields
 
 

@@ -370,6 +370,9 @@ class Comment(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField()
     public = models.BooleanField(default=False, help_text="Public replies are visible to the reporter.")
+    # What people type is shown as typed; a reply written from a known error carries its Markdown
+    # (lists, **bold**), which pages render through the sanitised Markdown of the knowledge base.
+    markdown = models.BooleanField(default=False, editable=False, help_text="The body is Markdown, shown rendered.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
