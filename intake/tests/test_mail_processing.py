@@ -306,3 +306,11 @@ def test_a_released_message_is_processed_once_it_can_be(mailbox, reporter, agent
     released = process.release(row, by=agent)
     assert released.outcome == MessageOutcome.RELEASED and released.incident.attachments.count() == 6
     assert "Released by dana" in released.reason and InboundMessage.objects.count() == 1
+
+
+@pytest.mark.parametrize("garbage", [b"", b"\x00\xff" * 500, b"Subject: only a subject\r\n", b"\r\n\r\n\r\n",
+                                     b"From: =?utf-8?q?unterminated <a@b>\r\n\r\nx", b"From: <>\r\n\r\nx"])
+def test_whatever_arrives_is_kept_and_nothing_escapes(mailbox, garbage):
+    row = receive(mailbox, garbage)
+    assert row.outcome in (MessageOutcome.QUARANTINED, MessageOutcome.IGNORED, MessageOutcome.REFUSED)
+    assert Incident.objects.count() == 0 and row.raw.read() == garbage
