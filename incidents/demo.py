@@ -4,7 +4,9 @@ one user per role and the incident stories of `demo_data`.
 Idempotent: what exists is left alone (teams, categories and services by name, users by username,
 incidents by summary), so running it again changes nothing. Every incident is opened and moved
 through its life by the services, as the people in its story, so the history, timeline and
-notifications look exactly as if they had used the portal and the admin.
+notifications look exactly as if they had used the portal and the admin. Its steps take time (`Pace`):
+the stories happened over the last four weeks, so the staff home's response and resolution times,
+its charts and the queues' ages are figures, not zeros.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import DateTimeField, F, QuerySet
 from django.test.utils import override_settings
 
 from incidents import roles, services
@@ -32,7 +36,7 @@ from incidents.demo_data import (
     USERS,
     Story,
 )
-from incidents.models import Category, Channel, Incident, Service, Team
+from incidents.models import Category, Channel, Comment, Incident, IncidentEvent, Notification, Service, Team
 from incidents.workflow import State
 
 # Who works each team's queue in the stories.
@@ -147,7 +151,11 @@ def ensure_users(teams: dict[str, Team]) -> dict[str, object]:
 
 
 def tell(story: Story, *, users: dict, categories: dict[str, Category], services_by_name: dict[str, Service]) -> None:
-    """Open the incident and take it, through the services, to where its story ends."""
+    """Open the incident and take it, through the services, to where its story ends.
+
+    Time passes between the steps (`Pace`): before each step, what the incident has so far is
+    moved back by the time the step took, so that each service acts on a clock as it would have
+    stood then, and the response and resolution times are a story's own."""
     rng = random.Random(f"{RANDOM_SEED}:{story.summary}")
     reporter = users[story.reporter]
     desk = users["dana"]
@@ -159,11 +167,15 @@ def tell(story: Story, *, users: dict, categories: dict[str, Category], services
         service=services_by_name[story.service] if story.service else None,
         impact=story.impact, urgency=story.urgency,
     )
+    pace = Pace(story, incident.priority)
     if story.state == State.NEW:
+        incident = pace.wait(incident, NEW_FOR)
         chase(incident, reporter, rng)
         return
+    incident = pace.wait(incident, TO_RESPONSE)
     if story.state == State.CANCELLED and story.cancel_by == "reporter":
-        services.transition(incident=incident, user=reporter, name="cancel", reason=story.cancel_reason)
+        incident = services.transition(incident=incident, user=reporter, name="cancel", reason=story.cancel_reason)
+        pace.wait(incident, SINCE[story.state])
         return
 
     # Confidential incidents are triaged by the incident manager: the desk cannot see them.
@@ -172,51 +184,139 @@ def tell(story: Story, *, users: dict, categories: dict[str, Category], services
     inputs = {"category": categories[story.triage_category]} if story.triage_category else {}
     incident = services.transition(incident=incident, user=triager, name="triage", **inputs)
     if story.route:
+        incident = pace.wait(incident, TO_ROUTE)
         incident = services.incident_route(
             incident=incident, user=desk, team=Team.objects.get(name=story.route),
             reason=f"Needs the {story.route} team.",
         )
     if story.state == State.CANCELLED:
-        services.transition(incident=incident, user=desk, name="cancel", reason=story.cancel_reason)
+        incident = services.transition(incident=incident, user=desk, name="cancel", reason=story.cancel_reason)
+        pace.wait(incident, SINCE[story.state])
         return
     if story.state == State.TRIAGED:
         reply = story.reply or (rng.random() < 0.5 and f"Thanks for reporting this; it is with the {incident.team} team.")
         if reply:
             services.comment_add(incident=incident, author=desk, body=reply, public=True)
+        incident = pace.wait(incident, SINCE[story.state])
         chase(incident, reporter, rng)
         return
 
     worker = users[TEAM_WORKER[incident.team.name]]
+    incident = pace.wait(incident, TO_CLAIM)
     if rng.random() < 0.7 or worker == triager:
         incident = services.transition(incident=incident, user=worker, name="claim")
     else:
         incident = services.transition(incident=incident, user=triager, name="start", assignee=worker,
                                        reason=f"Assigned to {worker.first_name}.")
     if story.paused:
+        incident = pace.wait(incident, TO_HOLD)
         incident = services.transition(incident=incident, user=worker, name="hold", hold_reason=story.paused)
+        incident = pace.wait(incident, PAUSED_FOR)
         incident = services.transition(incident=incident, user=worker, name="resume", reason="Got what we needed.")
     if story.note:
         services.comment_add(incident=incident, author=worker, body=story.note, public=False)
     if story.reply:
         services.comment_add(incident=incident, author=worker, body=story.reply, public=True)
     if story.state == State.IN_PROGRESS:
+        incident = pace.wait(incident, SINCE[story.state])
         chase(incident, reporter, rng)
         return
     if story.state == State.ON_HOLD:
-        services.transition(incident=incident, user=worker, name="hold", hold_reason=story.hold)
+        incident = pace.wait(incident, TO_HOLD)
+        incident = services.transition(incident=incident, user=worker, name="hold", hold_reason=story.hold)
+        pace.wait(incident, SINCE[story.state])
         return
 
     if story.first_fix:
+        incident = pace.wait(incident, TO_FIX)
         incident = services.transition(incident=incident, user=worker, name="resolve",
                                        resolution_code="fixed", resolution_notes=story.first_fix)
+        incident = pace.wait(incident, TO_REOPEN)
         incident = services.transition(incident=incident, user=reporter, name="reopen", reason=story.reopen_reason)
+    incident = pace.wait(incident, TO_FIX)
     incident = services.transition(incident=incident, user=worker, name="resolve",
                                    resolution_code=story.code, resolution_notes=story.fix)
     if story.state == State.CLOSED:
+        incident = pace.wait(incident, TO_CLOSE)
         if rng.random() < 0.75:
-            services.transition(incident=incident, user=reporter, name="close", reason=rng.choice(CLOSE_REASONS))
+            incident = services.transition(incident=incident, user=reporter, name="close",
+                                           reason=rng.choice(CLOSE_REASONS))
         else:
-            services.transition(incident=incident, user=desk, name="close", reason="Reporter confirmed by phone.")
+            incident = services.transition(incident=incident, user=desk, name="close",
+                                           reason="Reporter confirmed by phone.")
+    pace.wait(incident, SINCE[story.state])
+
+
+# --- How long things took -------------------------------------------------------------------------
+# Minutes each step of a story took, drawn per story between (shortest, longest), by priority. Chosen
+# so that what is still open is within its targets, and its escalations start when `make run` does:
+# an open incident's age stays below 75% of its resolution target (in wall-clock minutes, which are
+# never fewer than business minutes), and a new one's below its response target. A resolved one was
+# resolved within the last 18 hours, before its auto-close (3 business days) is due.
+def _by_priority(p1: tuple[int, int], p2: tuple[int, int], p3: tuple[int, int], p4: tuple[int, int]) -> dict:
+    return {1: p1, 2: p2, 3: p3, 4: p4}
+
+
+def _always(shortest: int, longest: int) -> dict:
+    return dict.fromkeys((1, 2, 3, 4), (shortest, longest))
+
+
+HOUR, DAY = 60, 24 * 60
+NEW_FOR = _by_priority((1, 4), (1, 4), (10, 2 * HOUR), (20, 4 * HOUR))
+TO_RESPONSE = _by_priority((2, 12), (5, 25), (15, 150), (30, 4 * HOUR))
+TO_ROUTE = _always(5, 30)
+TO_CLAIM = _by_priority((1, 5), (5, 30), (15, 2 * HOUR), (30, 4 * HOUR))
+TO_HOLD = _by_priority((20, 60), (30, 2 * HOUR), (1 * HOUR, 8 * HOUR), (1 * HOUR, 10 * HOUR))
+PAUSED_FOR = _always(1 * HOUR, 10 * HOUR)
+TO_FIX = _by_priority((30, 150), (1 * HOUR, 5 * HOUR), (2 * HOUR, 30 * HOUR), (4 * HOUR, 50 * HOUR))
+TO_REOPEN = _always(2 * HOUR, 20 * HOUR)
+TO_CLOSE = _always(1 * HOUR, 30 * HOUR)
+# From a story's last step to now.
+SINCE = {
+    State.TRIAGED: _always(5, 90),
+    State.IN_PROGRESS: _always(5, 90),
+    State.ON_HOLD: _always(30, 10 * HOUR),
+    State.RESOLVED: _always(30, 18 * HOUR),
+    State.CLOSED: _always(1 * DAY, 27 * DAY),
+    State.CANCELLED: _always(1 * HOUR, 10 * DAY),
+}
+
+
+class Pace:
+    """The durations of one story's steps: the same on every database that tells it."""
+
+    def __init__(self, story: Story, priority: int) -> None:
+        # Its own sequence, so that the story's other choices (who claims, who closes) stay as they were.
+        self.rng = random.Random(f"{RANDOM_SEED}:{story.summary}:pace")
+        self.priority = priority
+
+    def wait(self, incident: Incident, ranges: dict[int, tuple[int, int]]) -> Incident:
+        """Let the step's time pass: what the incident has so far moves back by it. Returns it fresh."""
+        shortest, longest = ranges[self.priority]
+        move_into_the_past(incident, timedelta(minutes=self.rng.randint(shortest, longest)))
+        return Incident.objects.get(pk=incident.pk)
+
+
+def move_into_the_past(incident: Incident, by: timedelta) -> None:
+    """Move every moment of an incident back by `by`: its opening and the other moments of its
+    record, its SLA clock, its timeline, comments, notifications and history, so that it reads as if
+    all of it had happened that much earlier.
+
+    Not `save()`: these columns are the record's own bookkeeping, which no service changes; its
+    last-modified time stays the real one."""
+    pk = incident.pk
+    _shift(Incident.objects.filter(pk=pk), by, skip={"updated_at"})
+    _shift(Incident.history.filter(id=pk), by)
+    _shift(IncidentEvent.objects.filter(incident_id=pk), by)
+    _shift(Comment.objects.filter(incident_id=pk), by)
+    _shift(Notification.objects.filter(event__incident_id=pk), by)
+
+
+def _shift(rows: QuerySet, by: timedelta, skip: frozenset[str] | set[str] = frozenset()) -> None:
+    moments = {field.name: F(field.name) - by for field in rows.model._meta.concrete_fields
+               if isinstance(field, DateTimeField) and field.name not in skip}
+    rows.update(**moments)
+
 
 
 def chase(incident: Incident, reporter, rng: random.Random) -> None:

@@ -2,9 +2,11 @@
 top tier, and a P2 that breached both its targets, with what the sweep did about it on its
 timeline (the on-call paged, the incident managers told, the incident routed up a tier).
 
-The P2 is opened through the services like any incident; then its clock is moved nine hours into
-the past, as the SLA tests move an incident's clock, and the real sweep runs. So what the demo
-shows is what the sweep does, not a copy of it. Idempotent: paths by team, the P2 by its summary.
+The P2 is opened through the services like any incident; then it is moved nine hours into the past
+(`incidents.demo.move_into_the_past`, as the SLA tests move an incident's clock), and the real sweep
+runs. So what the demo shows is what the sweep does, not a copy of it. The sweep also does what is
+due on the stories' incidents by then (pages and notices for P1/P2 incidents left unassigned), as
+it would a minute later under `make run`. Idempotent: paths by team, the P2 by its summary.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import DateTimeField, F
 
 from .. import services
-from ..models import Channel, EscalationPath, Incident, IncidentEvent
+from ..demo import move_into_the_past
+from ..models import Channel, EscalationPath, Incident
 from . import sweep
 
 # Who keeps the SLA configuration.
@@ -65,18 +67,3 @@ def seed_breached_incident(org) -> int:
     # breaches, the missed stakeholder update, and the route to the escalation path's team.
     sweep.sweep()
     return 1
-
-
-def move_into_the_past(incident: Incident, by: timedelta) -> None:
-    """Move every moment of a just-opened incident back by `by`: its opening, its SLA clock, its
-    timeline and its history, so that it reads as if it had been opened then.
-
-    Not `save()`: these columns are the record's own bookkeeping, which no service changes."""
-    moments = {
-        field.name: F(field.name) - by
-        for field in Incident._meta.concrete_fields
-        if isinstance(field, DateTimeField) and field.name != "updated_at" and getattr(incident, field.attname)
-    }
-    Incident.objects.filter(pk=incident.pk).update(**moments)
-    IncidentEvent.objects.filter(incident=incident).update(created_at=F("created_at") - by)
-    Incident.history.filter(id=incident.pk).update(history_date=F("history_date") - by)

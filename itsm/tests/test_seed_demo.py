@@ -7,6 +7,7 @@ end; each test runs in a savepoint within it.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -14,8 +15,11 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.db.models import Q
 from django.test import TestCase, override_settings
+from django.utils import timezone
 
+from dashboard import selectors as dashboard
 from incidents import roles
 from incidents.demo import notifications_delivered_in_memory
 from incidents.demo_data import DEMO_PASSWORD, STORIES, USERS
@@ -38,7 +42,7 @@ from incidents.models import (
 )
 from incidents.portal.deflection import portal_suggestions
 from incidents.sla.demo import BREACHED_SUMMARY
-from incidents.workflow import State
+from incidents.workflow import OPEN_STATES, State
 from intake.models import AlertGroup, AlertSource, GroupStatus, LabelRule
 from knowledge_base import models as kb
 from knowledge_base.selectors import KNOWN_ERROR
@@ -161,6 +165,23 @@ def test_notifications_owed_by_the_demo_history_are_recorded_as_delivered(seeded
     assert notifications.exists()
     assert not notifications.filter(sent_at=None).exists()
     assert set(notifications.values_list("recipient", flat=True)) <= {f"{u.username}@example.com" for u in USERS}
+
+
+def test_the_stories_took_their_time_so_the_managers_figures_are_real(seeded):
+    maria = User.objects.get(username="maria")
+    figures = dashboard.response_and_resolution(maria, starts=dashboard.window_starts(timezone.now()))
+    by_priority = {row.priority: row for row in figures}
+    for priority in (1, 2, 3, 4):
+        assert by_priority[priority].mtta[30].value >= timedelta(minutes=1), priority
+        assert by_priority[priority].mttr[30].value >= timedelta(minutes=30), priority
+    # Opened over the last weeks, not all in the same second, and each timeline runs forward.
+    assert len({incident.opened_at.date() for incident in Incident.objects.filter(state=State.CLOSED)}) >= 5
+    for incident in Incident.objects.all():
+        moments = list(incident.events.order_by("pk").values_list("created_at", flat=True))
+        assert moments == sorted(moments), incident.reference
+    # What is still open is within its resolution target: the seed's breached P2 is the one breach.
+    breached = Incident.objects.filter(state__in=OPEN_STATES).filter(Q(response_breached=True) | Q(resolution_breached=True))
+    assert list(breached.values_list("summary", flat=True)) == [BREACHED_SUMMARY]
 
 
 def test_the_knowledge_base_has_public_and_internal_known_errors_and_articles_published(seeded):
