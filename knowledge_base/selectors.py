@@ -7,8 +7,10 @@ and every published item among the suggestions.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from . import matching
 from .matching import ARTICLE, KNOWN_ERROR, Suggestion
@@ -74,3 +76,21 @@ def public_item(kind: str, pk: int | str) -> KnownError | Article | None:
     if kind == ARTICLE:
         return public_articles().filter(pk=pk).first()
     return None
+
+
+# "Most used" counts the problems an answer solved on the portal in this window: what helps now.
+MOST_USED_WINDOW = timedelta(days=90)
+
+
+def most_used_public_answers(*, limit: int = 5) -> list[KnownError | Article]:
+    """The public answers (known errors with a public workaround, public articles) that solved the
+    most problems on the portal lately (deflections in `MOST_USED_WINDOW`), then the most recently
+    published, so that a new portal offers something too. Each carries `uses`. Two queries."""
+    since = timezone.now() - MOST_USED_WINDOW
+    uses = Count("deflections", filter=Q(deflections__created_at__gte=since))
+    rows: list[KnownError | Article] = []
+    for queryset in (public_known_errors(), public_articles()):
+        rows += queryset.annotate(uses=uses).order_by("-uses", "-published_at", "pk")[:limit]
+    never = timezone.now() - timedelta(days=36500)
+    rows.sort(key=lambda item: (-item.uses, -(item.published_at or never).timestamp(), item.pk))
+    return rows[:limit]

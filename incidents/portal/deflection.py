@@ -1,5 +1,6 @@
 """Deflection on the portal: before reporting, the user is shown public known errors and articles
-that may solve their problem; "This solved it" records a deflection and opens no incident.
+that may solve their problem, can read each in full, and "This solved it" records a deflection and
+opens no incident. The portal's home lists the public answers that solved the most problems.
 
 Only what an end user may see is ever offered: published known errors with a public workaround and
 published public articles (`suggest(public_only=True)`, checked again when one is chosen).
@@ -10,15 +11,18 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.html import escape
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from knowledge_base import selectors as kb_selectors
 from knowledge_base import services as kb_services
 from knowledge_base.models import Article, KnownError
-from knowledge_base.selectors import KNOWN_ERROR, Suggestion
+from knowledge_base.rendering import plain_text
+from knowledge_base.selectors import ARTICLE, KNOWN_ERROR, Suggestion
 
 SUGGESTION_LIMIT = 5
+COMMON_ANSWERS = 5
 # What is searched is a problem description, not an essay: longer input is cut, not refused.
 MAX_QUERY = 500
 
@@ -40,10 +44,22 @@ def kb_suggest(request: HttpRequest) -> JsonResponse:
     """JSON for the report form's script. Title and excerpt are HTML-escaped, so they are safe
     wherever the client puts them."""
     results = [
-        {"kind": s.kind, "id": s.id, "title": escape(s.title), "excerpt": escape(s.excerpt)}
+        {"kind": s.kind, "id": s.id, "title": escape(s.title), "excerpt": escape(s.excerpt),
+         "url": reverse("portal:answer", args=[s.kind, s.id])}
         for s in portal_suggestions(request.GET.get("q", ""))
     ]
     return JsonResponse({"results": results})
+
+
+def common_answers() -> list[dict]:
+    """The home's "Common problems and fixes": the most used public answers, each with what the
+    template needs to link to it (`answer`)."""
+    return [
+        {"kind": KNOWN_ERROR if isinstance(item, KnownError) else ARTICLE, "id": item.pk, "title": item.title,
+         "excerpt": plain_text(item.workaround if isinstance(item, KnownError) else item.body, limit=160),
+         "uses": item.uses}
+        for item in kb_selectors.most_used_public_answers(limit=COMMON_ANSWERS)
+    ]
 
 
 def _public_item(kind: str, pk: str) -> KnownError | Article:
@@ -52,6 +68,18 @@ def _public_item(kind: str, pk: str) -> KnownError | Article:
         # Drafts, retired and internal items are "not found" to end users.
         raise Http404("No such item.")
     return item
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def answer(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """A public answer in full, formatted, with "This solved it". A suggestion on the report form
+    opens it with a POST that carries what was typed (kept out of the address, and so out of
+    logs), so that the deflection records it; the home links to it with a GET."""
+    item = _public_item(kind, str(pk))
+    text = request.POST.get("text", "") if request.method == "POST" else ""
+    return render(request, "portal/answer.html", {"item": item, "kind": kind, "is_known_error": kind == KNOWN_ERROR,
+                                                  "kb_text": text})
 
 
 @login_required

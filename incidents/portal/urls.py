@@ -9,6 +9,7 @@ urlpatterns = [
     path("report/", views.report, name="report"),
     path("report/suggestions/", deflection.kb_suggest, name="kb_suggest"),
     path("report/solved/", deflection.deflect, name="deflect"),
+    path("answers/<slug:kind>/<int:pk>/", deflection.answer, name="answer"),
     path("incidents/", views.incident_list, name="incident_list"),
     path("incidents/<str:reference>/", views.incident_detail, name="incident_detail"),
     # Before the action pattern, which would otherwise take "comment" as an action name.

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from .. import panels, selectors, services, uploads
 from ..models import Category, Channel, Incident, Service
 from ..workflow import DONE_STATES, State
-from .deflection import portal_suggestions, report_text
+from .deflection import common_answers, portal_suggestions, report_text
 from .forms import CommentForm, ReporterActionForm, ReportForm
 
 PAGE_SIZE = 25
@@ -61,8 +61,8 @@ def home(request: HttpRequest) -> HttpResponse:
         # Every incident waiting for the reporter, not only those among the five shown ("state":
         # django-fsm reads it when a row is loaded; deferred, it would cost a query per row).
         "awaiting_confirmation": list(selectors.awaiting_reporter(request.user).only("reference", "summary", "state")),
-        # Known-error suggestions ("these may solve it") are filled in by the knowledge base.
-        "kb_suggestions": [],
+        # The public answers that solved the most problems lately (two queries, whatever the number).
+        "common_answers": common_answers(),
     }
     return render(request, "portal/home.html", context)
 

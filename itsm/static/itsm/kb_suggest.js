@@ -1,5 +1,5 @@
 // "These may solve it" on the report form: while the summary is typed, ask the portal for public
-// known errors and articles and offer them, each with a "This solved it" button.
+// known errors and articles and offer them, each with "Read it in full" and "This solved it".
 // Progressive enhancement: without this script the form's "Check for known solutions" button does
 // the same with a page load.
 (function () {
@@ -44,6 +44,19 @@
       title.textContent = unescape(item.title);
       var excerpt = document.createElement("p");
       excerpt.textContent = unescape(item.excerpt);
+      // "Read it in full" opens the whole answer, formatted, in a new tab: the report keeps its text.
+      var read = document.createElement("form");
+      read.method = "post";
+      read.action = item.url;
+      read.target = "_blank";
+      read.className = "kb-read";
+      if (token) { read.appendChild(hidden("csrfmiddlewaretoken", token.value)); }
+      read.appendChild(hidden("text", typedText()));
+      var readButton = document.createElement("button");
+      readButton.type = "submit";
+      readButton.className = "button button--secondary";
+      readButton.textContent = "Read it in full";
+      read.appendChild(readButton);
       var form = document.createElement("form");
       form.method = "post";
       form.action = region.dataset.deflectUrl;
@@ -58,6 +71,7 @@
       form.appendChild(button);
       li.appendChild(title);
       li.appendChild(excerpt);
+      li.appendChild(read);
       li.appendChild(form);
       list.appendChild(li);
     });
