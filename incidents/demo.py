@@ -318,7 +318,6 @@ def _shift(rows: QuerySet, by: timedelta, skip: frozenset[str] | set[str] = froz
     rows.update(**moments)
 
 
-
 def chase(incident: Incident, reporter, rng: random.Random) -> None:
     """Some reporters ask for news while they wait."""
     if rng.random() < 0.3:
