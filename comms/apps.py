@@ -8,9 +8,17 @@ class CommsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from core.outbox import register_relay
+        from incidents import panels
+
+        from . import delivery
         from .defaults import ensure_templates
+        from .panels import communications_panel
 
         post_migrate.connect(_grant, sender=self, dispatch_uid="comms-roles")
+        # An update's messages whose task was lost are queued again.
+        register_relay("stakeholder updates", delivery.stale)
+        panels.register("admin", "comms.communications", communications_panel)
         post_migrate.connect(ensure_templates, sender=self, dispatch_uid="comms-default-templates")
 
 
@@ -20,7 +28,11 @@ def _grant(sender, using="default", apps=None, **kwargs) -> None:
     from core.permissions import grant
     from core.roles import DESK_AGENT, INCIDENT_MANAGER, RESOLVER
 
-    read = ["view_template"]
-    grant(sender.label, {DESK_AGENT: read, RESOLVER: read,
-                         INCIDENT_MANAGER: [*read, "add_template", "change_template", "delete_template"]},
+    # Who posts an update or adds a stakeholder to an incident is decided per incident (those who
+    # work on it: `services.may_post`); these let them reach the pages.
+    work = ["view_template", "view_update", "add_update", "view_stakeholder", "add_stakeholder",
+            "delete_stakeholder", "view_serviceowner"]
+    grant(sender.label, {DESK_AGENT: work, RESOLVER: work,
+                         INCIDENT_MANAGER: [*work, "add_template", "change_template", "delete_template",
+                                            "add_serviceowner", "change_serviceowner", "delete_serviceowner"]},
           using=using)

@@ -8,6 +8,7 @@ is saved, with the line and the variables it may use.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -15,6 +16,7 @@ from jinja2 import TemplateError
 from simple_history.models import HistoricalRecords
 
 from core.text import mail_subject
+from incidents.models import Incident, Service, Team
 
 from . import rendering
 
@@ -83,3 +85,124 @@ class Template(models.Model):
             context = rendering.context_for(context)
         subject = mail_subject(rendering.render_text(self.subject, context)) if self.subject else ""
         return rendering.Rendered(subject=subject, body=rendering.render_text(self.body, context).strip())
+
+
+# --- stakeholders and the updates they receive ---------------------------------------------------
+class Audience(models.TextChoices):
+    INTERNAL = "internal", "Internal (staff)"
+    EXTERNAL = "external", "External (users, customers)"
+
+
+def _one_of(*fields: str) -> models.Q:
+    """Exactly one of `fields` is set (a foreign key not null, or a text not empty)."""
+    options = []
+    for chosen in fields:
+        q = models.Q()
+        for name in fields:
+            is_text = name == "email"
+            empty = models.Q(**{name: ""}) if is_text else models.Q(**{f"{name}__isnull": True})
+            q &= ~empty if name == chosen else empty
+        options.append(q)
+    combined = options[0]
+    for q in options[1:]:
+        combined |= q
+    return combined
+
+
+class ServiceOwner(models.Model):
+    """Who hears about every incident on a service (its internal audience), besides whoever an
+    update is addressed to: a team (its address, or its members) or a person."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="+", limit_choices_to={"is_active": True})
+
+    class Meta:
+        ordering = ["service__name", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=_one_of("team", "user"), name="service_owner_team_or_user"),
+            models.UniqueConstraint(fields=["service", "team"], name="service_owner_team_once",
+                                    condition=models.Q(team__isnull=False)),
+            models.UniqueConstraint(fields=["service", "user"], name="service_owner_user_once",
+                                    condition=models.Q(user__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service}: {self.team or self.user}"
+
+
+class Stakeholder(models.Model):
+    """Someone subscribed to an incident's updates by hand, beyond those who hear of it anyway (its
+    reporter, the service's owners, and for P1/P2 the incident managers: `stakeholders.audience`)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="stakeholders")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    email = models.EmailField(blank=True)
+    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.EXTERNAL)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+", editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=_one_of("user", "team", "email"), name="stakeholder_one_kind"),
+            models.UniqueConstraint(fields=["incident", "user"], name="stakeholder_user_once",
+                                    condition=models.Q(user__isnull=False)),
+            models.UniqueConstraint(fields=["incident", "team"], name="stakeholder_team_once",
+                                    condition=models.Q(team__isnull=False)),
+            models.UniqueConstraint(fields=["incident", "email"], name="stakeholder_email_once",
+                                    condition=~models.Q(email="")),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user or self.team or self.email)
+
+
+class Update(models.Model):
+    """One update posted about an incident: what was said, by whom, to which audiences. Its
+    messages (`UpdateMessage`, one per recipient) were owed in the same transaction."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="updates")
+    posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    template = models.ForeignKey(Template, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField()
+    to_internal = models.BooleanField("internal audience", default=False)
+    to_external = models.BooleanField("external audience", default=False)
+    to_status_page = models.BooleanField("status page", default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["incident", "-created_at"], name="comms_update_incident")]
+
+    def __str__(self) -> str:
+        return f"{self.incident}: {self.subject or self.body[:60]}"
+
+    @property
+    def audiences(self) -> list[str]:
+        return [label for flag, label in ((self.to_internal, "internal"), (self.to_external, "external"),
+                                          (self.to_status_page, "status page")) if flag]
+
+
+class UpdateMessage(models.Model):
+    """An e-mail owed to one recipient for one update (`core.outbox`): written with the update,
+    sent once by the worker, queued again by the relay if its task was lost."""
+
+    update = models.ForeignKey(Update, on_delete=models.CASCADE, related_name="messages", db_index=False)
+    recipient = models.CharField(max_length=254)
+    audience = models.CharField(max_length=10, choices=Audience.choices)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["update", "recipient"], name="update_message_once")]
+        indexes = [models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True),
+                                name="update_message_unsent")]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} ({self.update_id})"

@@ -35,6 +35,11 @@ def message_id(reference: str, notification_id: int) -> str:
     return f"<{reference}.n{notification_id}@{domain()}>"
 
 
+def update_message_id(reference: str, message_id: int) -> str:
+    """The id of the e-mail that sends a stakeholder update's message row (`comms`)."""
+    return f"<{reference}.u{message_id}@{domain()}>"
+
+
 def ids_in(header: str | None) -> list[str]:
     """The ids in a Message-ID, In-Reply-To or References header, without their angle brackets."""
     return _ANGLED.findall(header or "")
@@ -44,7 +49,7 @@ def _ours(raw_id: str) -> re.Match | None:
     local, _, host = raw_id.rpartition("@")
     if host.lower() != domain():
         return None
-    return re.fullmatch(rf"({REFERENCE})(?:\.n\d+)?", local, re.IGNORECASE)
+    return re.fullmatch(rf"({REFERENCE})(?:\.[nu]\d+)?", local, re.IGNORECASE)
 
 
 def is_ours(header: str | None) -> bool:

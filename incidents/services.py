@@ -362,6 +362,15 @@ def comment_add(*, incident: Incident, author, body: str, public: bool, files: I
     return comment
 
 
+def stakeholder_update(*, incident: Incident, author, message: str, public: bool) -> IncidentEvent:
+    """An update reached the incident's stakeholders (`comms` posts it): on the timeline, and the
+    P1/P2 update cadence starts again, as a public reply from the desk restarts it. In the caller's
+    transaction; the caller checks that `author` may post it."""
+    clock.record_stakeholder_update(incident)
+    return record_event(incident, kind=EventKind.UPDATE, actor=author, public=public, notify=False,
+                        message=message[:1000])
+
+
 def attachment_add(*, incident: Incident, user, upload: UploadedFile, public: bool) -> Attachment:
     """A file on the incident by itself, without a comment (the API's upload), checked like every
     upload. The reporter's files are public, as their replies are."""

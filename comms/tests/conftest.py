@@ -6,6 +6,11 @@ from incidents.tests.conftest import (  # noqa: F401
     manager,
     network_category,
     network_team,
+    other_reporter,
+    other_resolver,
+    platform_team,
     reporter,
     resolver,
+    security_category,
+    security_team,
 )

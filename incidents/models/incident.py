@@ -419,6 +419,7 @@ class EventKind(models.TextChoices):
     AUTO_CLOSE = "auto_close", "Automatic close"
     KNOWN_ERROR_LINKED = "known_error_linked", "Known error applied"
     ALERT = "alert", "Monitoring alert"
+    UPDATE = "update", "Stakeholder update"
 
 
 class IncidentEvent(models.Model):

@@ -10,11 +10,12 @@ from django.contrib import admin
 
 from itsm.celery import app
 
-PROJECT_APPS = ("core", "knowledge_base", "incidents", "reviews", "webhooks", "intake", "compliance")
+PROJECT_APPS = ("core", "knowledge_base", "incidents", "reviews", "webhooks", "intake", "comms", "compliance")
 
 # Names that queued messages and beat's table already hold: a task moved to another module must
 # keep its name, or messages in flight during a deploy would find no task.
 PINNED_TASK_NAMES = {
+    "comms.tasks.send_update",
     "core.tasks.relay_outbox",
     "incidents.tasks.notify_event",
     "incidents.tasks.deliver_sla_notices",

@@ -1,0 +1,51 @@
+"""Sending an update's e-mails, once each (`core.outbox`), threaded with the incident's other mail."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.core.mail import EmailMessage
+
+from core import outbox
+from core.retry import MAIL_TASK
+from incidents import mail_ids
+
+from .models import UpdateMessage
+
+
+def _email(message: UpdateMessage) -> EmailMessage:
+    update = message.update
+    reference = update.incident.reference
+    root = mail_ids.thread_root(reference)
+    return EmailMessage(update.subject, update.body, None, [message.recipient], headers={
+        "Message-ID": mail_ids.update_message_id(reference, message.pk),
+        "In-Reply-To": root, "References": root,
+    })
+
+
+def send_update(update_id: int) -> int:
+    """Send the unsent messages of one update. Returns how many this call sent."""
+    owed = UpdateMessage.objects.filter(update_id=update_id).select_related("update__incident").order_by("pk")
+    sent = 0
+    for pk in owed.filter(sent_at__isnull=True).values_list("pk", flat=True):
+
+        def send(rows: list[UpdateMessage]) -> list[UpdateMessage]:
+            for row in rows:
+                _email(row).send()
+            return rows
+
+        sent += outbox.send_owed(owed.filter(pk=pk), send)
+    return sent
+
+
+def stale(written_before, written_after, limit: int):
+    """The relay's finder: every update with messages still unsent that were owed in the window."""
+    ids = (UpdateMessage.objects.filter(sent_at__isnull=True, created_at__lt=written_before,
+                                        created_at__gte=written_after)
+           .order_by("update_id").values_list("update_id", flat=True).distinct()[:limit])
+    for update_id in ids:
+        yield send_update_task, (update_id,)
+
+
+@shared_task(name="comms.tasks.send_update", **MAIL_TASK)
+def send_update_task(update_id: int) -> int:
+    return send_update(update_id)

@@ -1,0 +1,23 @@
+"""The incident's communications on its admin page: who hears its updates, the updates posted, and
+the way to post one (registered on `incidents.panels` from `CommsConfig.ready`)."""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+
+from . import services, stakeholders
+from .models import Audience, Update
+
+LISTED = 5
+
+
+def communications_panel(request, incident) -> str:
+    if not request.user.has_perm("comms.view_update"):
+        return ""
+    audience = stakeholders.audience(incident)
+    updates = list(Update.objects.filter(incident=incident).select_related("posted_by")[:LISTED])
+    return render_to_string("comms/admin/panel.html", {
+        "incident": incident, "updates": updates, "may_post": services.may_post(request.user, incident),
+        "internal": [r for r in audience if r.audience == Audience.INTERNAL],
+        "external": [r for r in audience if r.audience == Audience.EXTERNAL],
+    }, request=request)

@@ -1,0 +1,105 @@
+"""Posting an update, and adding or removing stakeholders: every write of communications.
+
+An update is one transaction: the `Update` row, an `UpdateMessage` row for every recipient of the
+audiences chosen (`stakeholders.audience`), the timeline entry that restarts the P1/P2 update
+cadence (`incidents.services.stakeholder_update`); the messages are sent after commit, once each
+(`delivery`), and queued again by the relay if their task was lost.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+
+from core import outbox
+from core.text import clean_text, mail_subject
+from incidents import mail_ids, roles
+from incidents import services as incidents
+from incidents.models import Incident, Team
+
+from . import stakeholders
+from .delivery import send_update_task
+from .models import Audience, Stakeholder, Template, Update, UpdateMessage
+
+TEXT_LIMIT = 20_000
+
+
+def may_post(user, incident: Incident) -> bool:
+    """Who speaks for an incident: those who may work on it (its team, the desk, incident managers)."""
+    return roles.can_work_on(user, incident)
+
+
+def _check_poster(user, incident: Incident) -> None:
+    if not may_post(user, incident):
+        raise PermissionDenied(f"Only those who work on {incident.reference} post its updates.")
+
+
+def post_update(*, incident: Incident, author, body: str, subject: str = "", to_internal: bool = False,
+                to_external: bool = False, to_status_page: bool = False, template: Template | None = None) -> Update:
+    """Send an update to the audiences chosen. ValidationError (by field) for what is missing,
+    PermissionDenied for someone who does not work on the incident."""
+    _check_poster(author, incident)
+    body = clean_text(body)
+    errors = {}
+    if not body:
+        errors["body"] = "Write the update before sending it."
+    elif len(body) > TEXT_LIMIT:
+        errors["body"] = f"An update has at most {TEXT_LIMIT:,} characters (this one has {len(body):,})."
+    if not (to_internal or to_external or to_status_page):
+        errors["to_internal"] = "Choose who hears it: the internal audience, the external one, the status page."
+    if to_status_page and incident.confidential:
+        errors["to_status_page"] = f"{incident.reference} is confidential: it is never on the status page."
+    if errors:
+        raise ValidationError(errors)
+    subject = mail_subject(subject) or f"Update: {incident.summary}"
+    if mail_ids.reference_in_subject(subject) != incident.reference:
+        subject = mail_subject(f"[{incident.reference}] {subject}")
+    audiences = {Audience.INTERNAL} if to_internal else set()
+    if to_external:
+        audiences.add(Audience.EXTERNAL)
+    with transaction.atomic():
+        locked = (Incident.objects.select_for_update(of=("self",)).select_related("reporter", "service")
+                  .get(pk=incident.pk))
+        update = Update.objects.create(incident=locked, posted_by=author, template=template, subject=subject,
+                                       body=body, to_internal=to_internal, to_external=to_external,
+                                       to_status_page=to_status_page)
+        UpdateMessage.objects.bulk_create([
+            UpdateMessage(update=update, recipient=recipient.address, audience=recipient.audience)
+            for recipient in stakeholders.audience(locked) if recipient.audience in audiences
+        ], ignore_conflicts=True)
+        incidents.stakeholder_update(incident=locked, author=author, public=to_external or to_status_page,
+                                     message=body[:300])
+        outbox.enqueue_on_commit(send_update_task, update.pk)
+    return update
+
+
+def add_stakeholder(*, incident: Incident, by, audience: str, user=None, team: Team | None = None,
+                    email: str = "") -> Stakeholder:
+    """Subscribe someone to the incident's updates (exactly one of user, team, address)."""
+    _check_poster(by, incident)
+    email = (email or "").strip().lower()
+    given = [value for value in (user, team, email) if value]
+    if len(given) != 1:
+        raise ValidationError("Choose one: a person, a team or an e-mail address.")
+    if audience not in Audience.values:
+        raise ValidationError({"audience": "Internal or external."})
+    if incident.confidential and audience == Audience.INTERNAL:
+        if user is not None and not roles.sees_internal(user, incident):
+            raise ValidationError({"user": f"{user} may not read {incident.reference}, which is confidential; "
+                                           "add them as external to send them what its reporter reads."})
+        if team is not None and team.pk != incident.team_id:
+            raise ValidationError({"team": f"{incident.reference} is confidential: only its own team hears its "
+                                           "internal updates."})
+        if email:
+            raise ValidationError({"email": "An address outside the staff can only hear the external updates."})
+    try:
+        with transaction.atomic():
+            return Stakeholder.objects.create(incident=incident, user=user, team=team, email=email,
+                                              audience=audience, added_by=by)
+    except IntegrityError:
+        raise ValidationError(f"{user or team or email} already hears {incident.reference}'s updates.") from None
+
+
+def remove_stakeholder(*, stakeholder: Stakeholder, by) -> None:
+    _check_poster(by, stakeholder.incident)
+    stakeholder.delete()

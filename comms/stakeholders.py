@@ -1,0 +1,93 @@
+"""Who hears an incident's updates: its audiences, worked out when an update is posted.
+
+Some hear of every incident they have a stake in without being added: its reporter (external),
+the owners of its service and, for a P1 or P2, the incident managers (internal). Others are added
+by hand (`Stakeholder`): a person, a team, a free address, each as internal or external.
+
+A confidential incident's internal audience is held to its read rule: a person only if they may
+read its whole record (`roles.sees_internal`), a team's shared address only for its own team, so
+that no update about it reaches a mailbox that could not open it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+
+from incidents import roles
+from incidents.models import Incident, Priority, Team
+
+from .models import Audience, ServiceOwner, Stakeholder
+
+MANAGERS_FROM = Priority.P2  # P1 and P2: the incident managers hear of every update
+
+
+@dataclass(frozen=True)
+class Recipient:
+    address: str
+    name: str
+    audience: str
+    why: str
+    automatic: bool = True
+    stakeholder_id: int | None = None
+
+
+class _Collector:
+    def __init__(self, incident: Incident) -> None:
+        self.incident = incident
+        self.found: dict[str, Recipient] = {}
+
+    def person(self, user, audience: str, why: str, **extra) -> None:
+        if not user.is_active or not user.email:
+            return
+        if audience == Audience.INTERNAL and self.incident.confidential and not roles.sees_internal(user, self.incident):
+            return
+        name = user.get_full_name() or user.get_username()
+        self.address(user.email, name, audience, why, **extra)
+
+    def team(self, team: Team, audience: str, why: str, **extra) -> None:
+        confidential = self.incident.confidential and audience == Audience.INTERNAL
+        if team.email and not (confidential and team.pk != self.incident.team_id):
+            self.address(team.email, team.name, audience, why, **extra)
+            return
+        for member in team.members.all():
+            self.person(member, audience, f"{why} ({team.name})", **extra)
+
+    def address(self, address: str, name: str, audience: str, why: str, **extra) -> None:
+        key = address.strip().lower()
+        if key and key not in self.found:
+            self.found[key] = Recipient(address=address.strip(), name=name, audience=audience, why=why, **extra)
+
+
+def audience(incident: Incident) -> list[Recipient]:
+    """Everyone who hears this incident's updates, once each (the first reason found is the one
+    given), internal before external."""
+    collect = _Collector(incident)
+    owners = ServiceOwner.objects.filter(service_id=incident.service_id).select_related("team", "user") \
+        .prefetch_related("team__members") if incident.service_id else []
+    for owner in owners:
+        if owner.team_id:
+            collect.team(owner.team, Audience.INTERNAL, "owns the service")
+        else:
+            collect.person(owner.user, Audience.INTERNAL, "owns the service")
+    if incident.priority <= MANAGERS_FROM:
+        managers = get_user_model().objects.filter(groups__name=roles.INCIDENT_MANAGER, is_active=True)
+        for manager in managers.exclude(email=""):
+            collect.person(manager, Audience.INTERNAL, f"incident manager ({incident.get_priority_display()[:2]})")
+    added = list(Stakeholder.objects.filter(incident=incident).select_related("user", "team")
+                 .prefetch_related("team__members"))
+    for wanted in (Audience.INTERNAL, Audience.EXTERNAL):
+        if wanted == Audience.EXTERNAL:
+            collect.person(incident.reporter, Audience.EXTERNAL, "reported it")
+        for row in added:
+            if row.audience != wanted:
+                continue
+            extra = {"automatic": False, "stakeholder_id": row.pk}
+            if row.user_id:
+                collect.person(row.user, wanted, "added", **extra)
+            elif row.team_id:
+                collect.team(row.team, wanted, "added", **extra)
+            else:
+                collect.address(row.email, row.email, wanted, "added", **extra)
+    return list(collect.found.values())
