@@ -26,7 +26,7 @@ from rest_framework.response import Response
 
 from core.api.errors import PayloadTooLarge
 from core.api.schema import ErrorSerializer
-from core.api.throttling import AnonymousIPThrottle
+from core.api.views import RequestChecksMixin
 
 from ..mail import process
 from ..models import Mailbox, MailboxKind, MessageOutcome
@@ -74,7 +74,7 @@ class InboundResultSerializer(serializers.Serializer):
         ref_name = "InboundEmailResult"
 
 
-class RawEmailIntakeViewSet(viewsets.ViewSet):
+class RawEmailIntakeViewSet(RequestChecksMixin, viewsets.ViewSet):
     """One raw RFC 822 message (`Content-Type: message/rfc822`), as a mail server pipes it, with a
     token of a pipe mailbox's account. A new message opens an incident for its sender or becomes a
     reply on the incident it answers; a program's mail is recorded and ignored; each message is
@@ -84,24 +84,11 @@ class RawEmailIntakeViewSet(viewsets.ViewSet):
     permission_classes = [IsAuthenticated]
     throttle_classes = [IntakeThrottle]
 
-    def initial(self, request: Request, *args, **kwargs) -> None:
-        """`core.api.views.RequestChecksMixin`'s checks with the mail's body limit: 413 before a byte
-        is read, and the per-address limit for callers without valid credentials before the 401."""
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > settings.ITSM_MAIL_MAX_BYTES:
-            raise PayloadTooLarge(too_large(length))
-        try:
-            authenticated = request.user.is_authenticated
-        except exceptions.AuthenticationFailed:
-            authenticated = False
-        if not authenticated:
-            limit = AnonymousIPThrottle()
-            if not limit.allow_request(request, self):
-                self.throttled(request, limit.wait())
-        super().initial(request, *args, **kwargs)
+    def body_limit(self) -> int:
+        return settings.ITSM_MAIL_MAX_BYTES
+
+    def too_large(self, length: int) -> str:
+        return too_large(length)
 
     def mailbox(self, request: Request) -> Mailbox:
         mailbox = (Mailbox.objects.select_related("default_category", "default_team")
