@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from comms.api.urls import routes as comms_routes
 from core.api.views import ApiRootView
 from core.health import healthz
 from incidents.api.urls import routes as incident_routes
@@ -16,7 +17,7 @@ from reviews.api.urls import routes as review_routes
 # The one router of /api/v1/: each app lists its (prefix, viewset, basename) in api/urls.py.
 router = DefaultRouter()
 router.APIRootView = ApiRootView
-for prefix, viewset, basename in (*incident_routes, *knowledge_routes, *review_routes, *intake_routes):
+for prefix, viewset, basename in (*incident_routes, *knowledge_routes, *review_routes, *intake_routes, *comms_routes):
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
