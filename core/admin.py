@@ -9,6 +9,7 @@
 - `ReadOnlyAdmin`: rows the system writes (escalations fired, pages sent), for reading only.
 - `QuickListMixin`: a long list's selection checkboxes without the form-widget templates, and its
   row links without a URL reversal per row.
+- `cell_text`: long text in a list column, cut after two lines with the whole of it in a tooltip.
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .errors import WorkflowError
 from .transitions import Transitions
+
+
+def cell_text(text: str) -> str:
+    """Long text for a list column: two lines at most (CSS `.cell-text`, itsm/admin.css), the
+    whole of it in the tooltip, so that a list stays readable on a 1280 px screen."""
+    return format_html('<span class="cell-text" title="{}">{}</span>', text, text)
 
 
 class RecordHistoryAdmin(SimpleHistoryAdmin):

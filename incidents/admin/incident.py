@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
-from core.admin import QuickListMixin, RecordHistoryAdmin
+from core.admin import QuickListMixin, RecordHistoryAdmin, cell_text
 from core.paginator import CappedCountPaginator
 
 from .. import panels, roles, selectors, services
@@ -37,8 +37,8 @@ class EditRefused(Exception):
 
 @admin.register(Incident)
 class IncidentAdmin(QuickListMixin, IncidentSlaAdminMixin, KnownErrorViews, IncidentWorkViews, RecordHistoryAdmin):
-    list_display = ("reference", "summary", "priority_badge", "sla_time_left", "state", "team", "assignee", "age")
-    list_display_links = ("reference", "summary")
+    list_display = ("reference", "summary_text", "priority_badge", "sla_time_left", "state", "team", "assignee", "age")
+    list_display_links = ("reference", "summary_text")
     list_filter = (
         "state", "priority", SlaStatusFilter, "team", "category", AssignmentFilter, "is_major", "triage_decision",
         HasKnownErrorFilter,
@@ -93,6 +93,10 @@ class IncidentAdmin(QuickListMixin, IncidentSlaAdminMixin, KnownErrorViews, Inci
     def get_search_results(self, request: HttpRequest, queryset: QuerySet[Incident], search_term: str):
         # The one incident search (`selectors.search_incidents`), which the API's `search` uses too.
         return selectors.search_incidents(queryset, search_term), False
+
+    @admin.display(description="Summary", ordering="summary")
+    def summary_text(self, incident: Incident) -> str:
+        return cell_text(incident.summary)
 
     @admin.display(description="Priority", ordering="priority")
     def priority_badge(self, incident: Incident) -> str:

@@ -22,6 +22,9 @@ from core.admin import TransitionAdminMixin
 from .. import roles, selectors, services, uploads
 from ..forms import IncidentCommentForm, TransitionForm
 from ..models import Attachment, Comment, Incident
+from .sla import sla_time_left
+
+QUEUE_HEADERS = ("Reference", "Summary", "Priority", "SLA", "State", "Category", "Service", "Runbook", "Age")
 
 
 def transition_labels() -> dict[str, str]:
@@ -213,13 +216,16 @@ class IncidentWorkViews(TransitionAdminMixin):
 
         page, rows = (None, [])
         if team is not None:
-            page, rows = selectors.queue(user, team, page=request.GET.get("page"))
+            page, found = selectors.queue(user, team, page=request.GET.get("page"))
+            # The SLA column as the incident list shows it (stored fields only: no query a row).
+            rows = [(incident, claimable, runbook, sla_time_left(incident)) for incident, claimable, runbook in found]
         context = {
             "title": f"{team} queue" if team else "Team queue",
             "teams": teams,
             "team": team,
             "page": page,
             "rows": rows,
+            "headers": QUEUE_HEADERS,
             "queue_url": self._url("queue"),
         }
         return self._render(request, "incidents/admin/queue.html", context)

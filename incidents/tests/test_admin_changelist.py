@@ -57,7 +57,8 @@ def test_changelist_shows_reference_summary_priority_state_team_assignee_and_age
     response = client.get(CHANGELIST)
     assert response.status_code == 200
     assert list(response.context["cl"].list_display) == [
-        "action_checkbox", "reference", "summary", "priority_badge", "sla_time_left", "state", "team", "assignee", "age",
+        "action_checkbox", "reference", "summary_text", "priority_badge", "sla_time_left", "state", "team", "assignee",
+        "age",
     ]
     html = response.content.decode()
     assert p1_network.reference in html
@@ -65,6 +66,8 @@ def test_changelist_shows_reference_summary_priority_state_team_assignee_and_age
     assert 'class="prio-badge prio-1"' in html
     assert "Network" in html
     assert "0\xa0minutes" in html  # the age, humanised
+    # A long summary takes two lines at most; the tooltip has the whole of it.
+    assert '<span class="cell-text" title="Core switch down in building B">Core switch down in building B</span>' in html
 
 
 def test_changelist_does_not_count_the_whole_table(client, agent):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from incidents import roles
-from incidents.models import Incident
+from incidents.models import Category, Incident
 from incidents.workflow import State
 
 from .factories import CategoryFactory, ServiceFactory, TeamFactory, UserFactory
@@ -199,3 +199,24 @@ def test_suggestions_appear_while_typing_and_this_solved_it_opens_no_incident(br
     assert (deflection.known_error, deflection.user.username) == (public, "rita")
     assert "printer queue stuck" in deflection.text
     assert not Incident.objects.exists()
+
+
+def test_the_admin_lists_fit_a_1280_pixel_screen(browser, live_server, organisation):
+    """With the navigation and the filters open, every column of the incident list and of the team
+    queue is on the screen: nothing is pushed off to the right of a scrolling table."""
+    from incidents import services
+
+    for n in range(5):
+        incident = services.incident_create(
+            reporter=organisation["reporter"], category=Category.objects.get(name="Network"),
+            summary=f"The VPN drops every few minutes for everyone on the third floor ({n})",
+            impact="high", urgency="medium")
+        if n % 2:
+            services.transition(incident=incident, user=organisation["resolver"], name="claim")
+    page = new_page(browser, live_server, "nick", width=1280)
+    for path in ("/admin/incidents/incident/", "/admin/incidents/incident/queue/"):
+        page.goto(f"{live_server.url}{path}")
+        overflow = page.evaluate("(() => { const r = document.querySelector('#changelist .results');"
+                                 " return r.scrollWidth - r.clientWidth; })()")
+        assert overflow <= 0, f"{path}: the table is {overflow} px wider than the screen leaves it"
+    shot(page, "admin-queue-1280", full_page=False)

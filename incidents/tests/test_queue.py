@@ -156,3 +156,26 @@ def test_queue_query_count_is_the_same_for_1_and_50_incidents(client, resolver, 
     with CaptureQueriesContext(connection) as fifty:
         assert len(listed(client.get(QUEUE))) == 50
     assert len(one.captured_queries) == len(fifty.captured_queries)
+
+
+def test_the_queue_shows_the_sla_column_like_the_list_with_headers_apart(client, resolver, reporter, network_category):
+    incident = make_incident(reporter=reporter, category=network_category, impact="high", urgency="high")
+    client.force_login(resolver)
+    response = client.get(QUEUE)
+    page = response.content.decode()
+    (row,) = response.context["rows"]
+    assert row[0] == incident and 'class="sla sla-' in row[3] and "Response in" in row[3]
+    assert row[3] in page, "the same cell as the incident list's SLA column"
+    # Each header in the changelist's markup, whose CSS pads the inner span: "ServiceRunbookAge"
+    # ran together without it.
+    for label in ("Service", "Runbook", "SLA", "Age"):
+        assert f'<th scope="col"><div class="text"><span>{label}</span></div></th>' in page
+
+
+def test_a_long_summary_in_the_queue_is_cut_with_the_whole_of_it_in_a_tooltip(client, resolver, reporter,
+                                                                              network_category):
+    summary = "Switch port flapping on the third floor " * 4
+    make_incident(reporter=reporter, category=network_category, summary=summary.strip())
+    client.force_login(resolver)
+    page = client.get(QUEUE).content.decode()
+    assert f'<span class="cell-text" title="{summary.strip()}">' in page

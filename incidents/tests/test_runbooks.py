@@ -88,14 +88,14 @@ def test_the_queue_shows_each_incidents_runbook_at_a_constant_query_count(client
     make_incident(reporter=reporter, category=network)
     client.get(queue)  # warm the per-process caches
     one, response = count_queries(lambda: client.get(queue))
-    assert [runbook for _, _, runbook in response.context["rows"]] == [network_runbook]
+    assert [runbook for _, _, runbook, _ in response.context["rows"]] == [network_runbook]
     assert "Runbook: network incidents" in response.content.decode()
     for n in range(49):
         runbook = ArticleFactory(title=f"Runbook {n}")
         make_incident(reporter=reporter, category=network, service=ServiceFactory(name=f"Service {n}", runbook=runbook),
                       summary=f"Switch port {n} flapping")
     fifty, response = count_queries(lambda: client.get(queue))
-    assert len(response.context["rows"]) == 50 and all(runbook for _, _, runbook in response.context["rows"])
+    assert len(response.context["rows"]) == 50 and all(runbook for _, _, runbook, _ in response.context["rows"])
     assert one == fifty
 
 

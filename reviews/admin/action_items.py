@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from core.admin import RecordHistoryAdmin, TransitionAdminMixin
+from core.admin import RecordHistoryAdmin, TransitionAdminMixin, cell_text
 from incidents import roles
 
 from .. import selectors, services
@@ -52,7 +52,8 @@ class ActionItemAdmin(TransitionAdminMixin, RecordHistoryAdmin):
 
     @admin.display(description="action", ordering="description")
     def description_display(self, obj: ActionItem) -> str:
-        return obj.description if len(obj.description) <= 80 else obj.description[:79] + "…"
+        # Two lines at most in the list, the whole description in the tooltip.
+        return cell_text(obj.description)
 
     @admin.display(description="review", ordering="review_id")
     def review_display(self, obj: ActionItem) -> str:
