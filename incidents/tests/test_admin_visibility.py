@@ -13,6 +13,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from comms import services as comms
 from incidents import roles
 from incidents.models import Escalation, EventKind, Incident, IncidentEvent, Page
 from reviews.models import ActionItem, PostIncidentReview, Reminder, ReminderKind, Trigger
@@ -66,8 +67,25 @@ def secret(reporter, security_category, security_team, manager):
                                      due_date=timezone.localdate())
     Reminder.objects.create(action_item=item, kind=ReminderKind.REMINDER, day=timezone.localdate(),
                             recipient=manager.email)
+    _intake_rows(incident)
+    comms.add_stakeholder(incident=incident, by=manager, audience="internal", user=on_call)
+    comms.post_update(incident=incident, author=manager, body=f"Contained: {SECRET}", to_internal=True)
     assert IncidentEvent.objects.filter(incident=incident, kind=EventKind.CREATED).exists()
     return incident
+
+
+def _intake_rows(incident: Incident) -> None:
+    """The alert group and the inbound e-mail that could have opened it."""
+    from intake.accounts import service_account
+    from intake.models import AlertGroup, AlertSource, InboundMessage, Mailbox, MessageOutcome
+
+    source = AlertSource.objects.create(name="Prometheus", service_user=service_account("alerts", "Prometheus"))
+    AlertGroup.objects.create(source=source, dedup_key="ransomware", key_digest="0" * 64, incident=incident,
+                              alerts=[{"annotations": {"summary": SECRET}}])
+    mailbox = Mailbox.objects.create(name="Desk", kind="pipe", address="desk@example.com")
+    InboundMessage.objects.create(mailbox=mailbox, message_key="<fs01@example.com>", message_digest="0" * 64,
+                                  sender="finance@example.com", subject=SECRET, outcome=MessageOutcome.OPENED,
+                                  incident=incident)
 
 
 def test_the_walk_covers_the_rows_that_point_at_incidents():
