@@ -14,7 +14,7 @@ from core.paginator import CappedCountPaginator
 
 from .. import panels, roles, selectors, services
 from ..models import Incident
-from .actions import assign_to_me, route_to_team
+from .actions import assign_to_me, link_to_major, route_to_team
 from .filters import AssignmentFilter
 from .forms import IncidentAddForm, IncidentChangeForm
 from .history import IncidentHistoryHelper
@@ -51,8 +51,7 @@ class IncidentAdmin(QuickListMixin, IncidentSlaAdminMixin, KnownErrorViews, Inci
     show_full_result_count = False
     paginator = CappedCountPaginator
     list_per_page = 50
-    actions = [assign_to_me, route_to_team]
-    autocomplete_fields = ("parent",)
+    actions = [assign_to_me, route_to_team, link_to_major]
     save_as = False
     # The model's absolute URL is the reporter's portal page, which shows only the reporter's own incidents.
     view_on_site = False
@@ -71,6 +70,8 @@ class IncidentAdmin(QuickListMixin, IncidentSlaAdminMixin, KnownErrorViews, Inci
     change_readonly_fields = (
         "reference", "reporter_contact", "channel", "opened_at", "priority", "state", "hold_kind", "hold_reason",
         "known_error", "triage_decision", "sla_clock",
+        # Declared and linked by their own services (the major-incident panel, "Link to major incident…").
+        "is_major", "parent",
     )
     add_fieldsets = (
         (None, {"fields": ("reporter_login", "channel", "summary", "description")}),

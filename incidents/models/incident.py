@@ -243,6 +243,16 @@ class Incident(ConcurrentTransitionMixin, IncidentStateMachine):
     confidential = models.BooleanField(default=False, help_text="Visible only to its team and incident managers.")
     is_major = models.BooleanField("major incident", default=False)
     parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children")
+    # A major incident's roles (`services.major_declare`): on the row, not in an app of their own,
+    # because the incidents' escalation rule declares and the communications' audience reads them,
+    # and both sit below the response app. No index: a handful of rows ever carry them.
+    commander = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", editable=False, db_index=False,
+                                  verbose_name="incident commander")
+    comms_lead = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", editable=False, db_index=False,
+                                   verbose_name="communications lead")
+    major_since = models.DateTimeField("major incident since", null=True, blank=True, editable=False)
 
     opened_at = models.DateTimeField(default=timezone.now, editable=False)
     triaged_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -420,6 +430,8 @@ class EventKind(models.TextChoices):
     KNOWN_ERROR_LINKED = "known_error_linked", "Known error applied"
     ALERT = "alert", "Monitoring alert"
     UPDATE = "update", "Stakeholder update"
+    MAJOR = "major", "Major incident"
+    LINK = "link", "Linked incidents"
 
 
 class IncidentEvent(models.Model):

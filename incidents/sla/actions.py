@@ -166,7 +166,7 @@ def change_incident(incident: Incident, rule, action: str, ctx: Context) -> str:
         services.incident_save_edits(incident=fresh, user=ctx.system, changed={"impact", "urgency"})
         return f"Priority raised from P{before} to P{fresh.priority}."
     if action == Action.MARK_MAJOR:
-        fresh.is_major = True
-        services.incident_save_edits(incident=fresh, user=ctx.system, changed={"is_major"})
-        return "Marked as a major incident."
+        # Declared by the system: no commander yet, which the incident managers (who hear of it) name.
+        services.major_declare(incident=fresh, user=None, reason=f"Escalated: {rule.name}")
+        return "Declared a major incident."
     return f"Unknown action {action}."

@@ -174,25 +174,16 @@ def test_resolver_moving_an_incident_out_of_their_team_by_editing_is_refused_by_
     assert (saved.team.slug, saved.summary) == ("network", "VPN drops every ten minutes")
 
 
-def test_parent_is_chosen_by_autocomplete_among_visible_incidents(client, resolver, incident, confidential):
-    client.force_login(resolver)
-    response = client.get(reverse("admin:autocomplete"), {
-        "app_label": "incidents", "model_name": "incident", "field_name": "parent", "term": "",
-    })
-    assert response.status_code == 200
-    ids = {int(result["id"]) for result in response.json()["results"]}
-    assert ids == {incident.pk}
-
-
-def test_an_incident_made_its_own_parent_is_refused_on_the_form_not_a_500(client, agent, incident):
+def test_major_flag_and_parent_are_shown_not_edited_they_have_their_own_actions(client, agent, incident):
     client.force_login(agent)
-    data = form_data(client.get(change_url(incident)))
-    data.update(parent=incident.pk, summary="Reworded")
-    response = client.post(change_url(incident), data)
-    assert response.status_code == 200
-    assert response.context["adminform"].form.non_field_errors() == [f"{incident.reference} cannot be its own parent."]
+    response = client.get(change_url(incident))
+    form = response.context["adminform"].form
+    assert "is_major" not in form.fields and "parent" not in form.fields
+    data = form_data(response)
+    data.update(parent=incident.pk, is_major="on", summary="Reworded")
+    assert client.post(change_url(incident), data).status_code == 302
     saved = Incident.objects.get(pk=incident.pk)
-    assert (saved.parent, saved.summary) == (None, "VPN drops every ten minutes")
+    assert (saved.parent, saved.is_major, saved.summary) == (None, False, "Reworded")
 
 
 def test_assignee_who_cannot_work_on_the_team_is_refused(client, agent, other_resolver, incident):

@@ -106,8 +106,7 @@ def test_assigned_to_me_filter_shows_only_my_incidents(client, resolver, agent, 
 
 
 def test_major_filter(client, manager, p1_network, p4_platform):
-    p1_network.is_major = True
-    services.incident_save_edits(incident=p1_network, user=manager, changed=["is_major"])
+    services.major_declare(incident=p1_network, user=manager, reason="Building B is offline")
     client.force_login(manager)
     assert shown(client.get(f"{CHANGELIST}?is_major__exact=1")) == [p1_network.reference]
 

@@ -92,8 +92,7 @@ def test_filter_by_confidential(actors, rows):
 
 
 def test_filter_by_major(actors, rows, desk):
-    rows.disk.is_major = True
-    services.incident_save_edits(incident=rows.disk, user=actors["incident_manager"], changed=["is_major"])
+    services.major_declare(incident=rows.disk, user=actors["incident_manager"], reason="Every CRM user is stopped")
     assert same(desk.get(URL, {"major": "true"}), rows.disk)
     assert same(desk.get(URL, {"major": "false"}), rows.gateway, rows.printer)
 

@@ -201,6 +201,8 @@ def test_raise_priority_and_mark_major_actions(clock, reporter, network_category
     incident.refresh_from_db()
     assert incident.priority == 2
     assert incident.is_major is True
+    assert incident.commander is None  # declared by the system: a manager names the commander
+    assert incident.history.filter(history_change_reason__startswith="Declared a major incident").exists()
     # Priority changed, so the deadlines are the P2 ones now.
     assert incident.respond_by == incident.opened_at + timedelta(minutes=30)
     assert incident.sla_cycle == 1
@@ -422,8 +424,8 @@ def test_an_old_incident_edited_before_the_first_sweep_gets_no_flood_either(
                                               resolve_by=None, next_due_at=None, unassigned_since=None)
     # An agent edits it before any sweep: the save starts its clock, from its opening time.
     fresh = Incident.objects.get(pk=old.pk)
-    fresh.is_major = True
-    services.incident_save_edits(incident=fresh, user=agent, changed={"is_major"})
+    fresh.summary = f"{fresh.summary} (all sites)"
+    services.incident_save_edits(incident=fresh, user=agent, changed={"summary"})
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         result = sweep()
