@@ -68,7 +68,11 @@ def authenticate(key: str, *, ip: str | None = None) -> ApiToken | None:
     prefix = parse_prefix(key)
     if prefix is None:
         return None
-    token = ApiToken.objects.usable().select_related("user").filter(prefix=prefix).first()
+    # The prefix is unique: `get`, not `first()`, which would sort by the model's ordering first.
+    try:
+        token = ApiToken.objects.usable().select_related("user").get(prefix=prefix)
+    except ApiToken.DoesNotExist:
+        token = None
     if token is None or not hmac.compare_digest(token.digest, digest(key)):
         return None
     now = timezone.now()
