@@ -148,7 +148,10 @@ class AlertIntakeBase(RequestChecksMixin, viewsets.ViewSet):
     throttle_classes = [IntakeThrottle]
 
     def source(self, request: Request) -> AlertSource:
-        source = AlertSource.objects.filter(service_user=request.user).first()
+        try:
+            source = AlertSource.objects.get(service_user=request.user)
+        except AlertSource.DoesNotExist:
+            source = None
         if source is None:
             raise PermissionDenied("This token is not an alert source's: issue one from the source in the admin "
                                    "(Intake → Alert sources).")
