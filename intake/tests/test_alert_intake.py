@@ -172,18 +172,21 @@ def test_the_source_can_deduplicate_on_its_own_labels(am, source):
 
 
 # --- classification from labels --------------------------------------------------------------------
-def test_label_rules_map_severity_service_and_team(am, source):
+def test_label_rules_map_severity_service_team_and_category(am, source):
+    from incidents.tests.factories import CategoryFactory
+
     payments = Service.objects.create(name="Payments")
     sre = TeamFactory(name="SRE", slug="sre")
+    software = CategoryFactory(name="Software", default_team=sre)
     LabelRule.objects.create(source=source, label="severity", value="page", impact="high", urgency="medium")
-    LabelRule.objects.create(source=source, label="service", value="pay-api", service=payments)
+    LabelRule.objects.create(source=source, label="service", value="pay-api", service=payments, category=software)
     LabelRule.objects.create(source=source, label="team", value="site-reliability", team=sre)
 
     body = post(am, webhook(alert(severity="page", service="pay-api", team="site-reliability"))).json()
 
     incident = Incident.objects.get(reference=body["incident"])
     assert (incident.impact, incident.urgency, incident.priority) == ("high", "medium", Priority.P2)
-    assert incident.service == payments and incident.team == sre
+    assert incident.service == payments and incident.team == sre and incident.category == software
     assert body["unmapped"] == {}
 
 
