@@ -1,7 +1,8 @@
 """Who hears an incident's updates: its audiences, worked out when an update is posted.
 
 Some hear of every incident they have a stake in without being added: its reporter (external),
-the owners of its service and, for a P1 or P2, the incident managers (internal). Others are added
+the owners of its service and, for a P1 or P2 or a major incident of any priority, the incident
+managers (internal); a major incident's commander and communications lead first of all. Others are added
 by hand (`Stakeholder`): a person, a team, a free address, each as internal or external.
 
 A confidential incident's internal audience is held to its read rule: a person only if they may
@@ -64,6 +65,10 @@ def audience(incident: Incident) -> list[Recipient]:
     """Everyone who hears this incident's updates, once each (the first reason found is the one
     given), internal before external."""
     collect = _Collector(incident)
+    if incident.is_major:
+        for person, role in ((incident.commander, "incident commander"), (incident.comms_lead, "communications lead")):
+            if person is not None:
+                collect.person(person, Audience.INTERNAL, role)
     owners = ServiceOwner.objects.filter(service_id=incident.service_id).select_related("team", "user") \
         .prefetch_related("team__members") if incident.service_id else []
     for owner in owners:
@@ -71,10 +76,11 @@ def audience(incident: Incident) -> list[Recipient]:
             collect.team(owner.team, Audience.INTERNAL, "owns the service")
         else:
             collect.person(owner.user, Audience.INTERNAL, "owns the service")
-    if incident.priority <= MANAGERS_FROM:
+    if incident.priority <= MANAGERS_FROM or incident.is_major:
         managers = get_user_model().objects.filter(groups__name=roles.INCIDENT_MANAGER, is_active=True)
+        why = "major incident" if incident.is_major else incident.get_priority_display()[:2]
         for manager in managers.exclude(email=""):
-            collect.person(manager, Audience.INTERNAL, f"incident manager ({incident.get_priority_display()[:2]})")
+            collect.person(manager, Audience.INTERNAL, f"incident manager ({why})")
     added = list(Stakeholder.objects.filter(incident=incident).select_related("user", "team")
                  .prefetch_related("team__members"))
     for wanted in (Audience.INTERNAL, Audience.EXTERNAL):

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "webhooks",
     "intake",
     "comms",
+    "response",
     "compliance",
     "dashboard",
 ]
