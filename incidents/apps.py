@@ -20,10 +20,11 @@ def _relay_owed_messages() -> None:
     from core.outbox import register_relay
 
     from . import notifications
-    from .oncall import paging
+    from .oncall import handoff, paging
 
     register_relay("incident e-mails", notifications.stale)
     register_relay("pages", paging.stale)
+    register_relay("handoff briefings", handoff.stale)
 
 
 def _watch_sla_configuration() -> None:

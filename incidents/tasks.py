@@ -15,10 +15,13 @@ from celery import shared_task
 from core.retry import DATABASE_TASK
 
 from .notifications import deliver_sla_notices, notify_event
+from .oncall import handoff
+from .oncall.handoff import send_briefing_task
 from .oncall.paging import send_page_task
 from .sla import sweep
 
-__all__ = ["deliver_sla_notices", "notify_event", "send_page_task", "sla_sweep"]
+__all__ = ["deliver_sla_notices", "handoff_briefings", "notify_event", "send_briefing_task", "send_page_task",
+           "sla_sweep"]
 
 
 @shared_task(
@@ -29,3 +32,13 @@ __all__ = ["deliver_sla_notices", "notify_event", "send_page_task", "sla_sweep"]
 def sla_sweep() -> dict:
     """Every minute (beat): escalations, breaches, auto-close and unacknowledged pages."""
     return asdict(sweep.sweep())
+
+
+@shared_task(
+    name="incidents.tasks.handoff_briefings",
+    # A run that could not start before the next one is superseded by it.
+    **{**DATABASE_TASK, "expires": 240, "max_retries": 3},
+)
+def handoff_briefings() -> int:
+    """Every five minutes (beat): the briefing owed at each shift handoff since the last runs."""
+    return len(handoff.owe_briefings())

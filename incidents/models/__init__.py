@@ -24,7 +24,7 @@ from .incident import (
     attachment_path,
     priority_for,
 )
-from .oncall import Page, Rotation, RotationMember, RotationOverride
+from .oncall import Handoff, HandoffNote, Page, Rotation, RotationMember, RotationOverride
 from .sla import (
     Action,
     BusinessCalendar,
@@ -45,5 +45,6 @@ __all__ = [
     "Service", "Team", "TriageDecision", "attachment_path", "priority_for",
     # SLA clock, escalation and on-call
     "Action", "BusinessCalendar", "BusinessHours", "Escalation", "EscalationPath", "EscalationRule", "Holiday",
-    "Page", "Rotation", "RotationMember", "RotationOverride", "SlaConfigStamp", "SlaPolicy", "Trigger",
+    "Handoff", "HandoffNote", "Page", "Rotation", "RotationMember", "RotationOverride", "SlaConfigStamp",
+    "SlaPolicy", "Trigger",
 ]

@@ -1,4 +1,5 @@
-"""On-call rotations per team, their overrides, and the pages sent to the people on call."""
+"""On-call rotations per team, their overrides, the pages sent to the people on call, and the shift
+handoffs (the briefing each one owes, the notes written for it)."""
 
 from __future__ import annotations
 
@@ -108,3 +109,56 @@ class Page(models.Model):
     def is_pending(self) -> bool:
         """Waiting for an acknowledgement, and not yet passed on."""
         return self.acknowledged_at is None and self.passed_on_at is None
+
+
+class Handoff(models.Model):
+    """A shift handoff of a rotation, and the briefing e-mail it owes the person coming on call.
+
+    Written by the beat task that finds the handoffs since its last run (`oncall.handoff`); the
+    unique (rotation, handoff_at) is what makes a second run or a duplicate task owe nothing more,
+    and `sent_at` is set in the transaction that sends (`core.outbox`).
+    """
+
+    rotation = models.ForeignKey(Rotation, on_delete=models.CASCADE, related_name="handoffs")
+    handoff_at = models.DateTimeField(help_text="The incoming shift starts.")
+    window_starts_at = models.DateTimeField(help_text="The outgoing shift started: the briefing covers from here.")
+    incoming = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+", help_text="On call from the handoff: the briefing's recipient.")
+    outgoing = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=200, blank=True, help_text="Why it was not sent (no address).")
+
+    class Meta:
+        ordering = ["-handoff_at"]
+        constraints = [models.UniqueConstraint(fields=["rotation", "handoff_at"], name="handoff_once")]
+        indexes = [
+            # The relay's query: briefings still owed.
+            models.Index(fields=["created_at"], name="handoff_unsent", condition=Q(sent_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"Handoff of {self.rotation.team} at {self.handoff_at:%Y-%m-%d %H:%M}"
+
+
+class HandoffNote(models.Model):
+    """What someone going off shift tells the next one: written once per person and handoff, and
+    put on each open incident of the team's timeline as a work note in the same transaction."""
+
+    rotation = models.ForeignKey(Rotation, on_delete=models.CASCADE, related_name="handoff_notes")
+    handoff_at = models.DateTimeField(help_text="The handoff it is for: the end of the shift it was written in.")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    incident_count = models.PositiveIntegerField("noted on incidents", default=0)
+
+    class Meta:
+        ordering = ["handoff_at", "created_at", "pk"]
+        constraints = [
+            # A form sent twice puts the note on the incidents once.
+            models.UniqueConstraint(fields=["rotation", "handoff_at", "author"], name="handoff_note_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Handoff note by {self.author} for {self.handoff_at:%Y-%m-%d %H:%M}"

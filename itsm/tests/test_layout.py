@@ -19,6 +19,8 @@ PINNED_TASK_NAMES = {
     "core.tasks.relay_outbox",
     "incidents.tasks.notify_event",
     "incidents.tasks.deliver_sla_notices",
+    "incidents.tasks.handoff_briefings",
+    "incidents.tasks.send_handoff_briefing",
     "incidents.tasks.send_page",
     "incidents.tasks.sla_sweep",
     "intake.tasks.poll_mailbox",
