@@ -262,6 +262,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {
     # The SLA clock: escalations, breaches, auto-close and unacknowledged pages, every minute.
     "sla-sweep": {"task": "incidents.tasks.sla_sweep", "schedule": 60.0, "options": {"expires": 55}},
+    # The shift handoffs of the last hour: each one's briefing owed to the incoming on-call, once.
+    "incidents.handoff-briefings": {"task": "incidents.tasks.handoff_briefings", "schedule": 300.0,
+                                    "options": {"expires": 240}},
     # Owed messages whose task was lost (broker down, worker killed): queued again (core.outbox).
     "outbox-relay": {"task": "core.tasks.relay_outbox", "schedule": 60.0, "options": {"expires": 55}},
     # Overdue action items, hourly during the working day: the sweep is idempotent (one reminder
