@@ -154,17 +154,34 @@ class IncidentSerializer(serializers.ModelSerializer):
     runbook = serializers.SerializerMethodField(
         help_text="The published knowledge-base article to follow: the service's runbook, else the category's "
                   "(null: neither has one). Never in the reporter's shape.")
+    parent = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True,
+        help_text="The major incident this one is handled as part of (its id; null: none). "
+                  "Linked with `POST /incidents/{parent}/children/`.")
+    parent_reference = serializers.CharField(source="parent.reference", read_only=True, allow_null=True,
+                                             default=None, help_text="The parent's reference (null: none).")
+    children_count = serializers.SerializerMethodField(
+        help_text="How many incidents are linked under this one (a major incident's children).")
+    commander = PersonSerializer(read_only=True, allow_null=True, help_text="A major incident's commander.")
+    comms_lead = PersonSerializer(read_only=True, allow_null=True,
+                                  help_text="A major incident's communications lead.")
 
     class Meta:
         model = Incident
         fields = [
             "access", "id", "reference", "summary", "description", "state", "priority", "impact", "urgency", "channel",
             "category", "service", "team", "assignee", "reporter", "confidential", "is_major", "parent",
+            "parent_reference", "children_count", "commander", "comms_lead", "major_since",
             "hold_kind", "hold_reason", "resolution_code", "resolution_notes", "workaround", "reopen_count",
             "opened_at", "triaged_at", "responded_at", "resolved_at", "closed_at", "updated_at", "sla", "version",
             "runbook",
         ]
         read_only_fields = fields
+
+    def get_children_count(self, incident: Incident) -> int:
+        # Annotated by the viewset's queries (`views.with_children_count`): no query a row.
+        count = getattr(incident, "children_count", None)
+        return count if count is not None else incident.children.count()
 
     @extend_schema_field(RunbookSerializer(allow_null=True))
     def get_runbook(self, incident: Incident) -> dict | None:
@@ -258,13 +275,6 @@ class IncidentCreateSerializer(serializers.Serializer):
     STAFF_ONLY = ("reporter", "channel", "team")
 
 
-class VisibleIncidentField(serializers.PrimaryKeyRelatedField):
-    """An incident the caller may see, by id: one they may not is "does not exist", like any other."""
-
-    def get_queryset(self):
-        return Incident.objects.visible_to(self.context["request"].user)
-
-
 # The largest version the column holds (a PositiveIntegerField): a larger one is no version at all.
 VERSION_MAX = 2**31 - 1
 
@@ -274,7 +284,6 @@ class IncidentUpdateSerializer(serializers.ModelSerializer):
     form's), by whoever may work on the incident."""
 
     assignee = serializers.PrimaryKeyRelatedField(queryset=staff_users(), required=False, allow_null=True)
-    parent = VisibleIncidentField(required=False, allow_null=True)
     version = serializers.IntegerField(
         required=False, write_only=True, min_value=1, max_value=VERSION_MAX,
         help_text="The version the caller saw. If the incident has changed since, the edit is refused with "
@@ -284,6 +293,60 @@ class IncidentUpdateSerializer(serializers.ModelSerializer):
         model = Incident
         fields = [*services.EDITABLE_FIELDS, "version"]
         extra_kwargs = {name: {"required": False} for name in services.EDITABLE_FIELDS}
+
+    # Refused, not dropped: a client that sets them would otherwise believe it had.
+    BY_THEIR_OWN_CALLS = {
+        "is_major": "Declared with POST /incidents/{reference}/major/ (incident managers, with a reason).",
+        "parent": "Linked with POST /incidents/{parent}/children/ and unlinked with DELETE.",
+    }
+
+    def validate(self, attrs: dict) -> dict:
+        sent = self.initial_data if isinstance(self.initial_data, dict) else {}
+        refused = {name: [sentence] for name, sentence in self.BY_THEIR_OWN_CALLS.items() if name in sent}
+        if refused:
+            raise serializers.ValidationError(refused)
+        return attrs
+
+
+class ChildLinkSerializer(serializers.Serializer):
+    """An incident to link under a major incident."""
+
+    incident = serializers.CharField(max_length=30, help_text="The reference (INC-000123) or id of the incident "
+                                                             "to handle as part of this major incident.")
+
+    class Meta:
+        ref_name = "ChildLink"
+
+
+class ChildSerializer(serializers.ModelSerializer):
+    """An incident linked under a major incident, as its children list shows it."""
+
+    team = NamedSerializer(read_only=True, allow_null=True)
+    assignee = PersonSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Incident
+        ref_name = "IncidentChild"
+        fields = ["id", "reference", "summary", "state", "priority", "team", "assignee", "opened_at", "resolved_at"]
+        read_only_fields = fields
+
+
+class MajorDeclareSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000, help_text="Why it is a major incident (on its timeline).")
+    commander = serializers.PrimaryKeyRelatedField(queryset=staff_users(), required=False, allow_null=True,
+                                                   help_text="The incident commander (default: the caller).")
+    comms_lead = serializers.PrimaryKeyRelatedField(queryset=staff_users(), required=False, allow_null=True,
+                                                    help_text="The communications lead.")
+
+    class Meta:
+        ref_name = "MajorDeclare"
+
+
+class MajorStandDownSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000, help_text="Why it is not a major incident after all.")
+
+    class Meta:
+        ref_name = "MajorStandDown"
 
 
 # --- transitions ----------------------------------------------------------------------------------

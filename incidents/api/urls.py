@@ -3,6 +3,7 @@
 from .views import (
     CategoryViewSet,
     IncidentAttachmentViewSet,
+    IncidentChildViewSet,
     IncidentCommentViewSet,
     IncidentViewSet,
     ServiceViewSet,
@@ -16,6 +17,7 @@ routes: list = [
     ("incidents", IncidentViewSet, "incident"),
     (f"{INCIDENT}/comments", IncidentCommentViewSet, "incident-comments"),
     (f"{INCIDENT}/attachments", IncidentAttachmentViewSet, "incident-attachments"),
+    (f"{INCIDENT}/children", IncidentChildViewSet, "incident-children"),
     ("teams", TeamViewSet, "team"),
     ("categories", CategoryViewSet, "category"),
     ("services", ServiceViewSet, "service"),

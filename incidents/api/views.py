@@ -18,7 +18,8 @@ from functools import cached_property
 
 from django.core.exceptions import PermissionDenied as RefusedByService
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import FileResponse
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
@@ -53,6 +54,8 @@ from .serializers import (
     AttachmentSerializer,
     AttachmentUploadSerializer,
     CategorySerializer,
+    ChildLinkSerializer,
+    ChildSerializer,
     CommentCreateSerializer,
     CommentSerializer,
     CommentUploadSerializer,
@@ -62,6 +65,8 @@ from .serializers import (
     IncidentSerializer,
     IncidentTransitionInputSerializer,
     IncidentUpdateSerializer,
+    MajorDeclareSerializer,
+    MajorStandDownSerializer,
     ReporterIncidentSerializer,
     ServiceSerializer,
     TeamSerializer,
@@ -72,7 +77,8 @@ from .serializers import (
 
 # What an incident's representation reads besides its own row: one join each, never a query a row.
 # The runbooks too (`selectors.runbook_of`): joined, so the staff shape's runbook costs no query a row.
-INCIDENT_RELATED = ("category", "service", "team", "hold_kind", "reporter", "assignee", *selectors.RUNBOOK_RELATED)
+INCIDENT_RELATED = ("category", "service", "team", "hold_kind", "reporter", "assignee", "parent", "commander",
+                    "comms_lead", *selectors.RUNBOOK_RELATED)
 # Idempotency keys are the caller's own: the same key from two people is two submissions.
 IDEMPOTENCY_NAMESPACE = uuid.UUID("5f0c8e1e-6d0b-4d47-9a59-0c1f7e1b2a64")
 IDEMPOTENCY_KEY_MAX = 255
@@ -99,6 +105,14 @@ SHAPES_HELP = ("The incident as the caller may see it, its shape named by `acces
 AS_SEEN = OpenApiResponse(incident_shapes(receipt=False), description=f"{SHAPES_HELP}.")
 AFTER_WRITE_HELP = (f"{SHAPES_HELP}, or `none` (id, reference and a sentence) when it went to a confidential queue "
                     "the caller may not see")
+
+
+def with_children_count(queryset: QuerySet[Incident]) -> QuerySet[Incident]:
+    """Each incident with how many are linked under it, as a subquery on the parent index: a page
+    of a large list counts its own rows' children, not every incident's."""
+    linked = (Incident.objects.filter(parent_id=OuterRef("pk")).order_by().values("parent_id")
+              .annotate(n=Count("pk")).values("n"))
+    return queryset.annotate(children_count=Coalesce(Subquery(linked, output_field=IntegerField()), 0))
 
 
 @contextmanager
@@ -180,7 +194,7 @@ class IncidentViewSet(RequestChecksMixin, TransitionActions, mixins.ListModelMix
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Incident]:
-        return Incident.objects.visible_to(self.request.user).select_related(*INCIDENT_RELATED)
+        return with_children_count(Incident.objects.visible_to(self.request.user).select_related(*INCIDENT_RELATED))
 
     def get_object(self) -> Incident:
         incident = selectors.visible_incident(self.request.user, self.kwargs[self.lookup_field],
@@ -194,7 +208,7 @@ class IncidentViewSet(RequestChecksMixin, TransitionActions, mixins.ListModelMix
         return IncidentAsSeenSerializer(*args, **kwargs)
 
     def represent(self, incident: Incident, **kwargs) -> Response:
-        fresh = Incident.objects.select_related(*INCIDENT_RELATED).get(pk=incident.pk)
+        fresh = with_children_count(Incident.objects.select_related(*INCIDENT_RELATED)).get(pk=incident.pk)
         return Response(self.get_serializer(fresh).data, **kwargs)
 
     # --- open -------------------------------------------------------------------------------------
@@ -278,6 +292,35 @@ class IncidentViewSet(RequestChecksMixin, TransitionActions, mixins.ListModelMix
             incident, _closed = services.confirm_fix(incident=obj, user=user, reason=reason)
             return incident
         return services.transition(incident=obj, user=user, name=name, reason=reason, **inputs)
+
+    # --- major incident -----------------------------------------------------------------------
+    @extend_schema(summary="Declare a major incident", parameters=[INCIDENT_PARAMETER], request=MajorDeclareSerializer,
+                   responses=OpenApiResponse(incident_shapes(receipt=True), description=f"{AFTER_WRITE_HELP}."))
+    @action(detail=True, methods=["post"], url_path="major", filter_backends=[], pagination_class=None)
+    def major(self, request: Request, *args, **kwargs) -> Response:
+        """Incident managers only, with a reason; the commander defaults to the caller. Refused
+        (409) for an incident already major, closed, or linked under another."""
+        incident = self.get_object()
+        serializer = MajorDeclareSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        incident = services.major_declare(incident=incident, user=request.user, reason=data["reason"],
+                                          commander=data.get("commander"), comms_lead=data.get("comms_lead"))
+        return self.represent(incident)
+
+    @extend_schema(summary="Stand a major incident down", parameters=[INCIDENT_PARAMETER],
+                   request=MajorStandDownSerializer,
+                   responses=OpenApiResponse(incident_shapes(receipt=True), description=f"{AFTER_WRITE_HELP}."))
+    @action(detail=True, methods=["post"], url_path="major/stand-down", filter_backends=[], pagination_class=None)
+    def stand_down(self, request: Request, *args, **kwargs) -> Response:
+        """It is not a major incident after all: incident managers, with a reason, once nothing is
+        linked under it."""
+        incident = self.get_object()
+        serializer = MajorStandDownSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        incident = services.major_stand_down(incident=incident, user=request.user,
+                                             reason=serializer.validated_data["reason"])
+        return self.represent(incident)
 
     # --- timeline ---------------------------------------------------------------------------------
     @extend_schema(summary="The incident's timeline", parameters=[INCIDENT_PARAMETER],
@@ -398,6 +441,56 @@ class IncidentAttachmentViewSet(mixins.CreateModelMixin, IncidentPartViewSet):
     def download(self, request: Request, *args, **kwargs) -> FileResponse:
         """The file, as a download (never shown inline), to whoever may see it in the list."""
         return uploads.download(self.get_object())
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Incidents linked under a major incident", parameters=[PARENT_PARAMETER]),
+    retrieve=extend_schema(summary="One linked incident", parameters=[PARENT_PARAMETER, INCIDENT_PARAMETER]),
+    create=extend_schema(summary="Link an incident under a major incident", parameters=[PARENT_PARAMETER],
+                         request=ChildLinkSerializer, responses={201: ChildSerializer, 200: ChildSerializer}),
+    destroy=extend_schema(summary="Unlink an incident from its major incident",
+                          parameters=[PARENT_PARAMETER, INCIDENT_PARAMETER], responses={204: None}),
+)
+class IncidentChildViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, IncidentPartViewSet):
+    """The incidents handled as part of a major incident (`/incidents/{parent}/children/`), each
+    addressed by its reference. Linking and unlinking go through the services, which refuse chains,
+    cycles, closed parents and confidentiality mismatches (409) with the sentence."""
+
+    serializer_class = ChildSerializer
+    lookup_field = "reference"
+    pagination_class = OldestFirst
+
+    def get_queryset(self) -> QuerySet[Incident]:
+        if getattr(self, "swagger_fake_view", False):
+            return Incident.objects.none()
+        # Children the caller may not see are not listed: a confidential one never sits under an
+        # open major incident (the services refuse it), but the rule is the one rule all the same.
+        return (Incident.objects.visible_to(self.request.user).filter(parent_id=self.incident.pk)
+                .select_related("team", "assignee"))
+
+    def get_object(self) -> Incident:
+        child = selectors.visible_incident(self.request.user, self.kwargs["reference"], related=("team", "assignee"))
+        if child.parent_id != self.incident.pk:
+            raise NotFound(f"{child.reference} is not linked under {self.incident.reference}.")
+        return child
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        serializer = ChildLinkSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        child = selectors.visible_incident(request.user, serializer.validated_data["incident"])
+        already = child.parent_id == self.incident.pk
+        services.link_child(parent=self.incident, child=child, user=request.user)
+        child = Incident.objects.select_related("team", "assignee").get(pk=child.pk)
+        if already:
+            return Response(ChildSerializer(child).data)
+        location = reverse("incident-children-detail",
+                           kwargs={"incident_reference": self.incident.reference, "reference": child.reference})
+        return Response(ChildSerializer(child).data, status=status.HTTP_201_CREATED, headers={"Location": location})
+
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
+        services.unlink_child(child=self.get_object(), user=request.user, reason=request.data.get("reason", "")
+                              if isinstance(request.data, Mapping) else "")
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- what incidents point at ----------------------------------------------------------------------
