@@ -19,7 +19,19 @@ from incidents import selectors
 from incidents.models import Incident
 
 from . import rendering, services, stakeholders
-from .models import Audience, Channel, Purpose, ServiceOwner, Stakeholder, Template, Update, UpdateMessage
+from .models import (
+    Audience,
+    Channel,
+    Purpose,
+    ServiceOwner,
+    Stakeholder,
+    StatusComponent,
+    StatusGroup,
+    Template,
+    Update,
+    UpdateMessage,
+)
+from .status import services as status_services
 
 
 @admin.register(Template)
@@ -241,3 +253,52 @@ class UpdateMessageAdmin(ReadOnlyAdmin):
     @admin.display(description="incident", ordering="update__incident__reference")
     def incident(self, obj: UpdateMessage) -> str:
         return str(obj.update.incident)
+
+
+# --- the status page -------------------------------------------------------------------------------
+@admin.register(StatusGroup)
+class StatusGroupAdmin(RecordHistoryAdmin):
+    list_display = ("name", "position", "component_count")
+    list_editable = ("position",)
+    search_fields = ("name",)
+    fields = ("name", "position")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[StatusGroup]:
+        return super().get_queryset(request).annotate(component_count=Count("components"))
+
+    @admin.display(description="services", ordering="component_count")
+    def component_count(self, obj: StatusGroup) -> int:
+        return obj.component_count
+
+
+@admin.register(StatusComponent)
+class StatusComponentAdmin(RecordHistoryAdmin):
+    """Which services the status page lists, under which group; and a state set by hand, with its
+    reason, which wins over what the incidents say until it is cleared (through the service, so
+    that who set it and when are recorded)."""
+
+    list_display = ("service", "group", "position", "shown", "override", "override_reason", "override_by",
+                    "override_at")
+    list_select_related = ("service", "group", "override_by")
+    list_filter = ("shown", "group", "override")
+    search_fields = ("service__name", "override_reason")
+    autocomplete_fields = ()
+    fields = ("service", "group", "position", "shown", "override", "override_reason", "override_by", "override_at")
+    readonly_fields = ("override_by", "override_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*self.readonly_fields, "service") if obj is not None else self.readonly_fields
+
+    def save_model(self, request, obj: StatusComponent, form, change) -> None:
+        wanted = (obj.override, obj.override_reason)
+        if change:
+            before = StatusComponent.objects.get(pk=obj.pk)
+            obj.override, obj.override_reason = before.override, before.override_reason
+        else:
+            obj.override, obj.override_reason = "", ""
+        super().save_model(request, obj, form, change)
+        if wanted != (obj.override, obj.override_reason):
+            try:
+                status_services.set_override(component=obj, status=wanted[0], reason=wanted[1], by=request.user)
+            except ValidationError as refusal:
+                self.message_user(request, " ".join(refusal.messages), level="error")

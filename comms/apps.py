@@ -14,17 +14,21 @@ class CommsConfig(AppConfig):
         from . import delivery
         from .defaults import ensure_templates
         from .panels import communications_panel
+        from .status import invalidation
 
         post_migrate.connect(_grant, sender=self, dispatch_uid="comms-roles")
         # An update's messages whose task was lost are queued again.
         register_relay("stakeholder updates", delivery.stale)
         panels.register("admin", "comms.communications", communications_panel)
         post_migrate.connect(ensure_templates, sender=self, dispatch_uid="comms-default-templates")
+        # The status page's cached snapshot is stale once something on it changes.
+        invalidation.connect()
 
 
 def _grant(sender, using="default", apps=None, **kwargs) -> None:
     """Incident managers write the communication templates (what the organisation says in a
-    crisis is theirs to word); the desk and resolvers read them, and use them."""
+    crisis is theirs to word) and run the status page (its groups, which services it lists, a
+    state set by hand); the desk and resolvers read them, and use them."""
     from core.permissions import grant
     from core.roles import DESK_AGENT, INCIDENT_MANAGER, RESOLVER
 
@@ -34,5 +38,8 @@ def _grant(sender, using="default", apps=None, **kwargs) -> None:
             "delete_stakeholder", "view_serviceowner", "view_updatemessage"]
     grant(sender.label, {DESK_AGENT: work, RESOLVER: work,
                          INCIDENT_MANAGER: [*work, "add_template", "change_template", "delete_template",
-                                            "add_serviceowner", "change_serviceowner", "delete_serviceowner"]},
+                                            "add_serviceowner", "change_serviceowner", "delete_serviceowner",
+                                            "add_statusgroup", "change_statusgroup", "delete_statusgroup",
+                                            "add_statuscomponent", "change_statuscomponent",
+                                            "delete_statuscomponent"]},
           using=using)

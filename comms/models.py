@@ -206,3 +206,81 @@ class UpdateMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient} ({self.update_id})"
+
+
+# --- the public status page ------------------------------------------------------------------------
+class ComponentStatus(models.TextChoices):
+    """A service's state on the status page, named as Atlassian Statuspage names it (what status
+    aggregators and monitoring tools read), worst last."""
+
+    OPERATIONAL = "operational", "Operational"
+    DEGRADED = "degraded_performance", "Degraded performance"
+    PARTIAL = "partial_outage", "Partial outage"
+    MAJOR = "major_outage", "Major outage"
+
+
+class StatusGroup(models.Model):
+    """A heading of the status page that services are listed under ("Collaboration", "Network")."""
+
+    name = models.CharField(max_length=100, unique=True)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Groups are listed by position, then name.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = "status page group"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.updated_at = timezone.now()
+        super().save(*args, **kwargs)
+
+
+class StatusComponent(models.Model):
+    """A service as the status page shows it: under which group, where, and whether at all. Its state
+    comes from the open major incidents on the service (`status.state`), unless an incident manager
+    has set it by hand (`override`, with the reason the public reads); who set it, and every earlier
+    setting, is in its history."""
+
+    service = models.OneToOneField(Service, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(StatusGroup, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="components")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Within its group, by position, then name.")
+    shown = models.BooleanField("shown on the status page", default=True)
+    override = models.CharField(
+        "state set by hand", max_length=20, choices=ComponentStatus.choices, blank=True,
+        help_text="Leave empty to show the state the open major incidents give it.")
+    override_reason = models.CharField(
+        "reason", max_length=300, blank=True,
+        help_text="Shown on the status page beside the state, e.g. 'Planned upgrade until 18:00'.")
+    override_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", editable=False, verbose_name="set by")
+    override_at = models.DateTimeField("set at", null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["group__position", "group__name", "position", "service__name"]
+        verbose_name = "status page component"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(override="") | ~models.Q(override_reason=""),
+                                   name="status_override_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.service)
+
+    def save(self, *args, **kwargs) -> None:
+        self.updated_at = timezone.now()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.override and not self.override_reason.strip():
+            raise ValidationError({"override_reason": "Say why the state is set by hand: the public reads it."})

@@ -4,5 +4,6 @@ update's sending task lives beside the code it runs (`delivery`) under its pinne
 from __future__ import annotations
 
 from .delivery import send_update_task
+from .status.tasks import refresh_task
 
-__all__ = ["send_update_task"]
+__all__ = ["refresh_task", "send_update_task"]
