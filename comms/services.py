@@ -103,3 +103,35 @@ def add_stakeholder(*, incident: Incident, by, audience: str, user=None, team: T
 def remove_stakeholder(*, stakeholder: Stakeholder, by) -> None:
     _check_poster(by, stakeholder.incident)
     stakeholder.delete()
+
+
+# --- following an incident from the status page ("me too") ---------------------------------------
+def followable(incident: Incident) -> bool:
+    """What the status page shows and a portal user may follow: an ongoing, public major incident."""
+    from incidents.workflow import OPEN_STATES
+
+    return incident.is_major and not incident.confidential and incident.state in OPEN_STATES
+
+
+def follow(*, incident: Incident, user) -> Stakeholder | None:
+    """A portal user affected too: they hear its external updates and count among the affected.
+    Anyone signed in may, unlike `add_stakeholder`: it is on the public status page. None when they
+    hear it already (its reporter, or following it)."""
+    if not followable(incident):
+        raise ValidationError(f"{incident.reference} is not an ongoing incident of the status page.")
+    if incident.reporter_id == user.pk:
+        return None
+    try:
+        with transaction.atomic():
+            return Stakeholder.objects.create(incident=incident, user=user, audience=Audience.EXTERNAL, added_by=user)
+    except IntegrityError:
+        return None  # already a stakeholder, added by someone or by themselves
+
+
+def unfollow(*, incident: Incident, user) -> bool:
+    """Stop following: only what they added themselves (a stakeholder added by the desk stays)."""
+    deleted = 0
+    for row in Stakeholder.objects.filter(incident=incident, user=user, added_by=user, audience=Audience.EXTERNAL):
+        row.delete()  # one by one: each delete is heard (the status page's count)
+        deleted += 1
+    return bool(deleted)

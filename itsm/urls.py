@@ -27,6 +27,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("portal/", include("incidents.portal.urls")),
     path("pages/", include("incidents.oncall.urls")),
+    path("status/", include("comms.status.urls")),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its script as a file: the Content-Security-Policy allows no inline code.
