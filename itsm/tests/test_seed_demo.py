@@ -47,6 +47,7 @@ from intake.models import AlertGroup, AlertSource, GroupStatus, LabelRule
 from knowledge_base import models as kb
 from knowledge_base.selectors import KNOWN_ERROR
 from knowledge_base.workflow import State as KbState
+from response.demo import CHILD_SUMMARIES, MAJOR_SUMMARY
 from reviews.models import ActionItem, PostIncidentReview, TimelineEntry
 from reviews.workflow import ActionState, ReviewState
 
@@ -101,6 +102,9 @@ def snapshot() -> dict:
         "alert_sources": sorted(AlertSource.objects.values_list("name", "service_user_id")),
         "label_rules": sorted(LabelRule.objects.values_list("source_id", "label", "value")),
         "alert_groups": sorted(AlertGroup.objects.values_list("incident_id", "status", "occurrences", "last_seen_at")),
+        "major_incidents": sorted(Incident.objects.filter(is_major=True).values_list(
+            "reference", "commander__username", "comms_lead__username", "major_since")),
+        "children": sorted(Incident.objects.filter(parent__isnull=False).values_list("reference", "parent__reference")),
     }
 
 
@@ -267,6 +271,13 @@ def test_monitoring_alerts_opened_incidents_through_the_alert_source(seeded):
     # The label rules chose the classification.
     assert (incident.service.name, incident.team.name) == ("CRM", "Platform")
     assert incident.events.filter(kind=EventKind.ALERT).exists()
+
+
+def test_demo_has_an_ongoing_major_incident_with_the_reports_of_the_same_outage_under_it(seeded):
+    [major] = Incident.objects.filter(is_major=True, summary=MAJOR_SUMMARY)
+    assert major.is_open and (major.commander.username, major.comms_lead.username) == ("maria", "dana")
+    assert sorted(major.children.values_list("summary", flat=True)) == sorted(CHILD_SUMMARIES)
+    assert major.events.filter(kind=EventKind.MAJOR, public=False).exists()
 
 
 def test_running_the_seed_again_changes_nothing(seeded, django_capture_on_commit_callbacks):

@@ -18,6 +18,7 @@ from incidents.oncall import demo as oncall_demo
 from incidents.sla import demo as sla_demo
 from intake import demo as intake_demo
 from knowledge_base import demo as knowledge_base_demo
+from response import demo as response_demo
 from reviews import demo as reviews_demo
 
 
@@ -53,6 +54,7 @@ class Command(BaseCommand):
             added["breached P2"] = sla_demo.seed_breached_incident(org)
             added["post-incident reviews written"] = reviews_demo.seed(org)
             added["alert groups"] = intake_demo.seed(org)
+            added["major incidents"] = response_demo.seed(org)
         if not quiet:
             self.print_summary(added)
 
