@@ -35,7 +35,8 @@ def _grant(sender, using="default", apps=None, **kwargs) -> None:
     # Who posts an update or adds a stakeholder to an incident is decided per incident (those who
     # work on it: `services.may_post`); these let them reach the pages.
     work = ["view_template", "view_update", "add_update", "view_stakeholder", "add_stakeholder",
-            "delete_stakeholder", "view_serviceowner", "view_updatemessage"]
+            "delete_stakeholder", "view_serviceowner", "view_updatemessage", "view_statusgroup",
+            "view_statuscomponent"]
     grant(sender.label, {DESK_AGENT: work, RESOLVER: work,
                          INCIDENT_MANAGER: [*work, "add_template", "change_template", "delete_template",
                                             "add_serviceowner", "change_serviceowner", "delete_serviceowner",
