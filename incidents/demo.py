@@ -79,6 +79,28 @@ def tell_stories(org: Organisation) -> int:
     return told
 
 
+# The runbooks the desk follows at triage: an internal article of the demo's knowledge base for a
+# service and for a category (`Service.runbook`, `Category.runbook`).
+RUNBOOKS = [
+    ("service", "Printing", "Clearing a stuck print queue on the print server"),
+    ("category", "Security", "Handling a reported phishing e-mail"),
+]
+
+
+def link_runbooks() -> int:
+    """Mark the knowledge base's runbooks (after it is seeded); a runbook already chosen is kept.
+    Returns how many were linked."""
+    from knowledge_base.models import Article
+
+    linked = 0
+    for kind, name, title in RUNBOOKS:
+        model = Service if kind == "service" else Category
+        article = Article.objects.filter(title=title).first()
+        if article is not None:
+            linked += model.objects.filter(name=name, runbook__isnull=True).update(runbook=article)
+    return linked
+
+
 @contextmanager
 def notifications_delivered_in_memory() -> Iterator[None]:
     """Run the notification tasks in this process, into an in-memory outbox.

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.test import TestCase, override_settings
 from django.utils import timezone
 
+from comms.models import StatusComponent, StatusGroup, Update
 from dashboard import selectors as dashboard
 from incidents import roles
 from incidents.demo import notifications_delivered_in_memory
@@ -79,8 +80,8 @@ def snapshot() -> dict:
         "users": sorted(User.objects.values_list("username", "password", "is_staff", "is_superuser", "last_login")),
         "teams": sorted(Team.objects.values_list("name", "tier", "email")),
         "members": sorted(Team.members.through.objects.values_list("team_id", "user_id")),
-        "categories": sorted(Category.objects.values_list("name", "default_team_id", "confidential")),
-        "services": sorted(Service.objects.values_list("name", "description")),
+        "categories": sorted(Category.objects.values_list("name", "default_team_id", "confidential", "runbook_id")),
+        "services": sorted(Service.objects.values_list("name", "description", "runbook_id")),
         "incidents": sorted(Incident.objects.values_list("reference", "state", "priority", "version", "updated_at")),
         "incident_history": Incident.history.count(),
         "comments": Comment.objects.count(),
@@ -105,6 +106,12 @@ def snapshot() -> dict:
         "major_incidents": sorted(Incident.objects.filter(is_major=True).values_list(
             "reference", "commander__username", "comms_lead__username", "major_since")),
         "children": sorted(Incident.objects.filter(parent__isnull=False).values_list("reference", "parent__reference")),
+        "status_groups": sorted(StatusGroup.objects.values_list("name", "position")),
+        "status_components": sorted(StatusComponent.objects.values_list(
+            "service__name", "group__name", "position", "shown", "override", "override_reason", "override_at")),
+        "status_component_history": StatusComponent.history.count(),
+        "status_page_updates": sorted(Update.objects.filter(to_status_page=True).values_list(
+            "incident__reference", "body", "created_at")),
     }
 
 
@@ -314,3 +321,25 @@ def test_the_seed_refuses_to_create_known_passwords_in_production(settings):
     with pytest.raises(CommandError, match="ITSM_PRODUCTION"):
         call_command("seed_demo", "--quiet")
     assert User.objects.count() == users
+
+
+def test_the_printing_service_and_the_security_category_have_their_runbooks(seeded):
+    from incidents import selectors
+
+    printing = Service.objects.get(name="Printing")
+    assert printing.runbook.title == "Clearing a stuck print queue on the print server"
+    assert Category.objects.get(name="Security").runbook.title == "Handling a reported phishing e-mail"
+    stuck = Incident.objects.get(summary="Print queue on PRN-HQ-02 stuck with 40 jobs")
+    assert selectors.runbook_of(stuck) == printing.runbook
+
+
+def test_the_status_page_lists_every_service_and_shows_the_vpn_outage_with_its_public_update(seeded, client):
+    from comms.status import selectors as status
+
+    snapshot = status.build()
+    assert sorted(c.name for c in snapshot.components) == sorted(Service.objects.values_list("name", flat=True))
+    [outage] = snapshot.ongoing
+    assert outage.name == "VPN down for all remote staff since 08:00" and outage.affected >= 3
+    assert outage.updates[0].body.startswith("We know that the VPN gateway is unreachable")
+    states = {c.name: c.status for c in snapshot.components}
+    assert states["VPN"] != "operational" and states["Printing"] == "degraded_performance"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from comms import demo as comms_demo
 from incidents import demo as incidents_demo
 from incidents.demo_data import DEMO_PASSWORD, USERS
 from incidents.models import Incident
@@ -46,6 +47,7 @@ class Command(BaseCommand):
             org = incidents_demo.organisation()
             # Before the stories, so that the desk could have found these while triaging them.
             added["knowledge base items"] = knowledge_base_demo.seed(org.users)
+            added["runbooks linked"] = incidents_demo.link_runbooks()
             added["incidents"] = incidents_demo.tell_stories(org)
             # Rotations and escalation paths before the breached P2: its sweep pages the on-call
             # and routes it up the path.
@@ -55,6 +57,8 @@ class Command(BaseCommand):
             added["post-incident reviews written"] = reviews_demo.seed(org)
             added["alert groups"] = intake_demo.seed(org)
             added["major incidents"] = response_demo.seed(org)
+            # After the major incident: its first public update is on the status page.
+            added["status page rows"] = comms_demo.seed(org)
         if not quiet:
             self.print_summary(added)
 
