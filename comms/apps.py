@@ -13,13 +13,15 @@ class CommsConfig(AppConfig):
 
         from . import delivery
         from .defaults import ensure_templates
-        from .panels import communications_panel
+        from .panels import communications_panel, post_update_url
         from .status import invalidation
 
         post_migrate.connect(_grant, sender=self, dispatch_uid="comms-roles")
         # An update's messages whose task was lost are queued again.
         register_relay("stakeholder updates", delivery.stale)
         panels.register("admin", "comms.communications", communications_panel)
+        # The reminder of a missed stakeholder update links to the form, its template ready.
+        panels.register_link("post_update", post_update_url)
         post_migrate.connect(ensure_templates, sender=self, dispatch_uid="comms-default-templates")
         # The status page's cached snapshot is stale once something on it changes.
         invalidation.connect()

@@ -4,6 +4,7 @@ the way to post one (registered on `incidents.panels` from `CommsConfig.ready`).
 from __future__ import annotations
 
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from . import services, stakeholders
 from .models import Audience, Update
@@ -21,3 +22,8 @@ def communications_panel(request, incident) -> str:
         "internal": [r for r in audience if r.audience == Audience.INTERNAL],
         "external": [r for r in audience if r.audience == Audience.EXTERNAL],
     }, request=request)
+
+
+def post_update_url(incident) -> str:
+    """The "Post an update" form for the incident, filled from the status-update template."""
+    return f"{reverse('admin:comms_update_add')}?incident={incident.reference}&purpose=update"

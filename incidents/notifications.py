@@ -22,12 +22,13 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from core import outbox
 from core.retry import MAIL_TASK
 from core.text import mail_subject
 
-from . import mail_ids
+from . import mail_ids, panels
 from .models import EventKind, IncidentEvent, Notification
 
 # Events whose e-mails are SLA notices (`deliver_notices`), not replies to people (`deliver`).
@@ -160,8 +161,11 @@ def deliver_notices(event_ids: Iterable[int]) -> int:
         def send(notes: list[Notification], recipient: str = recipient) -> list[Notification]:
             events = [note.event for note in notes]
             incident = events[0].incident
+            overdue = incident.update_due_at is not None and incident.update_due_at <= timezone.now()
             body = render_to_string("incidents/email/sla_notice.txt", {
                 "events": events, "incident": incident, "base_url": settings.ITSM_BASE_URL,
+                # A missed stakeholder update: the form to post it, with the status-update template.
+                "post_update_url": panels.link("post_update", incident) if overdue else None,
             })
             what = events[0].get_kind_display() if len(events) == 1 else f"{len(events)} SLA notices"
             subject = mail_subject(f"[{incident.reference}] {what}: {incident.summary}")

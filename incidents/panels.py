@@ -1,5 +1,6 @@
 """Panels that other apps add to an incident's pages: the admin's change page ("admin") and the
-portal's incident page ("portal").
+portal's incident page ("portal"); and links to their pages that the incident's e-mails give
+(`register_link`: the SLA reminder of a missed stakeholder update links to the update form).
 
 The incidents app may not import the apps above it (intake, communications, reviews), yet the
 desk wants the alerts behind an incident on its page, and the reporter a "follow" button. So those
@@ -44,3 +45,16 @@ def rendered(surface: str, request, incident) -> list[SafeString]:
             if html:
                 shown.append(mark_safe(html))  # noqa: S308 - rendered by the panel's own (escaping) template
     return shown
+
+
+LINKS: dict[str, Callable] = {}
+
+
+def register_link(name: str, url_of: Callable) -> None:
+    """`url_of(incident) -> str`: a path on this site (another app's page about the incident)."""
+    LINKS[name] = url_of
+
+
+def link(name: str, incident) -> str | None:
+    url_of = LINKS.get(name)
+    return url_of(incident) if url_of is not None else None

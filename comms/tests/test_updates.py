@@ -201,3 +201,26 @@ def test_the_communication_log_costs_the_same_queries_for_1_and_50_updates(clien
 def test_the_default_update_template_fills_for_a_real_incident(p1):
     template = Template.objects.get(name="Status update (e-mail)")
     assert p1.reference in template.render(p1).subject
+
+
+def test_the_reminder_of_a_missed_update_links_to_the_form_with_the_template_ready(
+        client, reporter, resolver, network_category, manager, django_capture_on_commit_callbacks):
+    import time_machine
+
+    from incidents.sla.tests.sla_support import MONDAY_10, claim, only_rules, open_incident, sweep
+
+    only_rules("P1/P2 stakeholder update overdue: incident manager")
+    with time_machine.travel(MONDAY_10, tick=False) as traveller:
+        incident = claim(open_incident(1, reporter=reporter, category=network_category), resolver)
+        traveller.shift(timedelta(minutes=31))
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            sweep()
+    [reminder] = [m for m in mail.outbox if manager.email in m.to]
+    path = f"/admin/comms/update/add/?incident={incident.reference}&purpose=update"
+    assert "The stakeholder update is overdue" in reminder.body and path in reminder.body
+
+    client.force_login(manager)
+    form = client.get(path)
+    assert form.status_code == 200
+    assert form.context["form"].initial["template"] == Template.objects.get(name="Status update (e-mail)").pk
