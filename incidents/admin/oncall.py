@@ -20,7 +20,7 @@ from django.utils.html import format_html
 
 from core.admin import ReadOnlyAdmin, RecordHistoryAdmin
 
-from .. import selectors
+from .. import roles, selectors
 from ..models import Handoff, HandoffNote, Page, Rotation, RotationMember, RotationOverride
 from ..oncall import handoff
 from ..oncall import rotation as oncall
@@ -158,8 +158,20 @@ class PageAdmin(ReadOnlyAdmin):
         return selectors.of_visible_incidents(super().get_queryset(request), request.user)
 
 
+class OwnTeamsMixin:
+    """A team's handoffs are its own business: their notes speak of its incidents, a confidential
+    one included. Incident managers see every team's; others their own teams'."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        user = request.user
+        if user.is_superuser or roles.is_incident_manager(user):
+            return queryset
+        return queryset.filter(rotation__team_id__in=roles.team_ids(user))
+
+
 @admin.register(Handoff)
-class HandoffAdmin(ReadOnlyAdmin):
+class HandoffAdmin(OwnTeamsMixin, ReadOnlyAdmin):
     """The briefings owed at each handoff: whether each was sent, and to whom."""
 
     list_display = ("handoff_at", "rotation", "incoming", "outgoing", "sent_at", "error", "window_link")
@@ -173,7 +185,7 @@ class HandoffAdmin(ReadOnlyAdmin):
 
 
 @admin.register(HandoffNote)
-class HandoffNoteAdmin(ReadOnlyAdmin):
+class HandoffNoteAdmin(OwnTeamsMixin, ReadOnlyAdmin):
     """The notes left at the handoffs (each is also a work note on the team's incidents)."""
 
     list_display = ("handoff_at", "rotation", "author", "incident_count", "created_at")

@@ -41,9 +41,11 @@ CONFIG_MODELS = ["businesscalendar", "businesshours", "holiday", "slapolicy", "e
                  "rotation", "rotationmember", "rotationoverride"]
 ROLE_PERMISSIONS = {
     INCIDENT_MANAGER: [f"{verb}_{model}" for model in CONFIG_MODELS for verb in ("view", "add", "change", "delete")]
-    + ["view_escalation", "view_page"],
-    DESK_AGENT: [f"view_{model}" for model in CONFIG_MODELS] + ["view_escalation", "view_page"],
-    RESOLVER: ["view_rotation", "view_rotationmember", "view_rotationoverride", "view_escalation", "view_page"],
+    + ["view_escalation", "view_page", "view_handoff", "view_handoffnote"],
+    DESK_AGENT: [f"view_{model}" for model in CONFIG_MODELS] + ["view_escalation", "view_page", "view_handoff",
+                                                                 "view_handoffnote"],
+    RESOLVER: ["view_rotation", "view_rotationmember", "view_rotationoverride", "view_escalation", "view_page",
+               "view_handoff", "view_handoffnote"],
 }
 
 

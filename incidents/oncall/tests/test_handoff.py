@@ -281,3 +281,18 @@ def test_the_briefing_page_costs_the_same_queries_for_1_and_50_incidents(rotatio
         many, response = count_queries(lambda: client.get(url))
     assert all(len(section.lines) == 50 for section in response.context["briefing"].sections if section.key != "waiting")
     assert_constant_queries("admin.incidents.rotation.briefing", one, many)
+
+
+def test_the_handoff_lists_show_a_teams_handoffs_to_its_members_and_the_managers(
+        client, rotation, manager, other_resolver, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    with time_machine.travel(HANDOFF, tick=False), django_capture_on_commit_callbacks(execute=True):
+        handoff.owe_briefings()
+    assert Handoff.objects.filter(rotation=rotation).exists()
+    url = reverse("admin:incidents_handoff_changelist")
+    for user, sees in ((manager, True), (person("ben"), True), (other_resolver, False)):
+        client.force_login(user)
+        page = client.get(url)
+        assert page.status_code == 200
+        assert (len(page.context["cl"].result_list) > 0) is sees, user
