@@ -15,7 +15,7 @@ from incidents import roles, services
 from incidents.models import Incident
 
 from . import selectors
-from .forms import DeclareForm, StandDownForm
+from .forms import DeclareForm, RolesForm, StandDownForm
 from .models import MajorIncident
 
 
@@ -50,6 +50,7 @@ class MajorIncidentAdmin(admin.ModelAdmin):
         return [
             path("declare/<int:incident_id>/", view(self.declare_view), name="response_majorincident_declare"),
             path("<int:incident_id>/stand-down/", view(self.stand_down_view), name="response_majorincident_stand_down"),
+            path("<int:incident_id>/roles/", view(self.roles_view), name="response_majorincident_roles"),
             *super().get_urls(),
         ]
 
@@ -63,6 +64,9 @@ class MajorIncidentAdmin(admin.ModelAdmin):
             "incident": page.incident, "title": f"Major incident {page.incident.reference}",
             "may_stand_down": roles.is_incident_manager(request.user) and not page.children,
             "stand_down_form": StandDownForm(),
+            "may_name_roles": roles.is_incident_manager(request.user),
+            "roles_form": RolesForm(initial={"commander": page.incident.commander_id,
+                                             "comms_lead": page.incident.comms_lead_id}),
         }
         return TemplateResponse(request, "response/admin/major_incident.html", context)
 
@@ -100,3 +104,20 @@ class MajorIncidentAdmin(admin.ModelAdmin):
         messages.error(request, "Say why it is not a major incident after all.")
         return HttpResponseRedirect(reverse("admin:response_majorincident_change", args=[incident.pk]))
 
+
+    def roles_view(self, request: HttpRequest, incident_id: int) -> HttpResponse:
+        """Name or change the commander and the communications lead (one the rule declared has none)."""
+        incident = self._incident(request, incident_id)
+        form = RolesForm(request.POST or None)
+        back = HttpResponseRedirect(reverse("admin:response_majorincident_change", args=[incident.pk]))
+        if request.method != "POST" or not form.is_valid():
+            return back
+        data = form.cleaned_data
+        try:
+            services.major_roles(incident=incident, user=request.user, commander=data["commander"],
+                                 comms_lead=data["comms_lead"], reason=data["reason"])
+        except WorkflowError as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(request, f"The roles of {incident.reference} are saved.")
+        return back

@@ -1,4 +1,4 @@
-"""The forms of the major-incident pages: declaring one, and standing it down."""
+"""The forms of the major-incident pages: declaring one, naming its roles, and standing it down."""
 
 from __future__ import annotations
 
@@ -19,3 +19,9 @@ class DeclareForm(forms.Form):
 class StandDownForm(forms.Form):
     reason = forms.CharField(max_length=1000, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
                              help_text="Why it is not a major incident after all.")
+
+
+class RolesForm(forms.Form):
+    commander = forms.ModelChoiceField(staff_users(), required=False, label="Incident commander")
+    comms_lead = forms.ModelChoiceField(staff_users(), required=False, label="Communications lead")
+    reason = forms.CharField(required=False, max_length=1000, label="Why (optional)")

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from core.tests.api_support import assert_error
 from incidents import services
@@ -76,3 +78,20 @@ def test_the_list_counts_children_of_each_row(actors, outage, network):
     rows = actors.client("incident_manager").get(URL).json()["results"]
     counts = {row["reference"]: row["children_count"] for row in rows}
     assert counts[outage.reference] == 3 and sum(counts.values()) == 3
+
+
+def test_the_children_list_costs_the_same_queries_for_one_as_for_fifty(actors, outage, network):
+    def link(count: int) -> None:
+        for n in range(count):
+            child = make_incident(reporter=actors["reporter"], category=network, summary=f"Desk {n}")
+            services.link_child(parent=outage, child=child, user=actors["incident_manager"])
+
+    client = actors.client("incident_manager")
+    link(1)
+    client.get(children_url(outage))  # the caller's first request reads what later ones have cached
+    with CaptureQueriesContext(connection) as one:
+        assert len(client.get(children_url(outage)).json()["results"]) == 1
+    link(49)
+    with CaptureQueriesContext(connection) as fifty:
+        assert len(client.get(children_url(outage)).json()["results"]) == 50
+    assert len(fifty) == len(one)

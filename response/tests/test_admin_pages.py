@@ -117,3 +117,36 @@ def test_reports_are_linked_in_bulk_from_the_incident_list(client, outage, manag
     text = done.content.decode()
     assert "2 incidents linked to" in text and "is confidential" in text
     assert set(Incident.objects.filter(parent=outage).values_list("pk", flat=True)) == {r.pk for r in reports}
+
+
+def test_a_manager_names_the_commander_of_one_the_rule_declared(client, manager, resolver, reporter, network_category):
+    declared = services.major_declare(incident=make_incident(reporter=reporter, category=network_category),
+                                      user=None, reason="Escalated: P1 unassigned")
+    client.force_login(manager)
+    assert client.post(reverse("admin:response_majorincident_roles", args=[declared.pk]),
+                       {"commander": resolver.pk, "comms_lead": manager.pk, "reason": "Nick knows the switch"}
+                       ).status_code == 302
+    named = Incident.objects.get(pk=declared.pk)
+    assert (named.commander, named.comms_lead) == (resolver, manager)
+    assert named.history.latest().history_change_reason == "Major incident roles: Nick knows the switch"
+    client.force_login(resolver)  # not a manager: refused by the service, with its sentence
+    client.post(reverse("admin:response_majorincident_roles", args=[declared.pk]), {"commander": ""})
+    assert Incident.objects.get(pk=declared.pk).commander == resolver
+
+
+def test_the_list_of_major_incidents_costs_the_same_queries_for_one_row_as_for_fifty(
+        client, manager, reporter, network_category):
+    def declare(count: int) -> None:
+        for n in range(count):
+            services.major_declare(incident=make_incident(reporter=reporter, category=network_category,
+                                                          summary=f"Outage {n}"), user=manager, reason="Big")
+
+    client.force_login(manager)
+    url = reverse("admin:response_majorincident_changelist")
+    declare(1)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    declare(49)
+    with CaptureQueriesContext(connection) as fifty:
+        assert client.get(url).status_code == 200
+    assert len(fifty) == len(one)
