@@ -20,8 +20,14 @@ REFRESHING_KEY = "comms:status:refreshing:{version}"
 
 
 def bump() -> None:
-    """Make the snapshot stale now (or, inside a transaction, once it commits)."""
-    transaction.on_commit(_bump)
+    """Make the snapshot stale now (or, inside a transaction, once it commits), and have a worker
+    build the new one, so that the banner is back on the next portal page."""
+    transaction.on_commit(_stale)
+
+
+def _stale() -> None:
+    _bump()
+    _refresh()
 
 
 def _bump() -> None:
@@ -30,6 +36,15 @@ def _bump() -> None:
         cache.incr(selectors.VERSION_KEY)
     except ValueError:  # evicted between the two calls
         cache.set(selectors.VERSION_KEY, 2, None)
+
+
+def _refresh() -> None:
+    from core import outbox
+
+    from .tasks import refresh_task
+
+    cache.add(REFRESHING_KEY.format(version=selectors.version()), True, 30)
+    outbox.enqueue(refresh_task)  # a broker that is down: the next page that reads asks again
 
 
 def _on_page(*incident_ids: int | None) -> bool:
@@ -47,7 +62,7 @@ def incident_event(sender, incident_id: int, kind: str, **kwargs) -> None:
     from incidents.models import EventKind
 
     if kind in (EventKind.MAJOR, EventKind.LINK) or _on_page(incident_id):
-        _bump()
+        _stale()
 
 
 def update_saved(sender, instance, **kwargs) -> None:
@@ -68,9 +83,11 @@ def refresh_soon() -> None:
     """Build the snapshot in a task, once however many pages ask (the banner never builds it in the
     request: it is on every portal page, whose query counts stay what their own work costs)."""
     if cache.add(REFRESHING_KEY.format(version=selectors.version()), True, 30):
+        from core import outbox
+
         from .tasks import refresh_task
 
-        transaction.on_commit(refresh_task.delay)
+        outbox.enqueue_on_commit(refresh_task)
 
 
 def connect() -> None:

@@ -103,7 +103,7 @@ class Snapshot:
     updated_at: datetime
     components: tuple[PublicComponent, ...]
     groups: tuple[PublicGroup, ...]
-    ongoing: tuple[PublicIncident, ...]  # newest first
+    ongoing: tuple[PublicIncident, ...]  # the worst first, then the newest
     past: tuple[PublicIncident, ...]  # resolved in the last 90 days, newest first
     indicator: str
     incident_ids: frozenset[int]  # every incident on the page, and so every one whose change matters
@@ -153,7 +153,7 @@ def build(now: datetime | None = None) -> Snapshot:
     fields = ("id", "reference", "summary", "state", "priority", "service__name", "opened_at", "resolved_at",
               "updated_at", "reporter_id")
     shown = public_incidents(now).select_related("service").only(*fields)
-    rows = [*shown.filter(state__in=OPEN_STATES).order_by("-opened_at", "-id"),
+    rows = [*shown.filter(state__in=OPEN_STATES).order_by("priority", "-opened_at", "-id"),
             *shown.exclude(state__in=OPEN_STATES).order_by("-resolved_at", "-id")[:HISTORY_LIMIT]]
     ids = [row.pk for row in rows]
     ongoing_ids = [row.pk for row in rows if state.is_open(row.state)]
