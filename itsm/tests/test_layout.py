@@ -15,6 +15,7 @@ PROJECT_APPS = ("core", "knowledge_base", "incidents", "reviews", "webhooks", "i
 # Names that queued messages and beat's table already hold: a task moved to another module must
 # keep its name, or messages in flight during a deploy would find no task.
 PINNED_TASK_NAMES = {
+    "comms.tasks.refresh_status_page",
     "comms.tasks.send_update",
     "core.tasks.relay_outbox",
     "incidents.tasks.notify_event",
