@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from core.errors import WorkflowError
-from incidents import roles, services
+from incidents import major, roles
 from incidents.models import Incident
 
 from . import selectors
@@ -79,7 +79,7 @@ class MajorIncidentAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                services.major_declare(incident=incident, user=request.user, reason=data["reason"],
+                major.declare(incident=incident, user=request.user, reason=data["reason"],
                                        commander=data["commander"], comms_lead=data["comms_lead"])
             except WorkflowError as refusal:
                 form.add_error(None, refusal.message)
@@ -95,7 +95,7 @@ class MajorIncidentAdmin(admin.ModelAdmin):
         form = StandDownForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                services.major_stand_down(incident=incident, user=request.user, reason=form.cleaned_data["reason"])
+                major.stand_down(incident=incident, user=request.user, reason=form.cleaned_data["reason"])
             except WorkflowError as refusal:
                 messages.error(request, refusal.message)
                 return HttpResponseRedirect(reverse("admin:response_majorincident_change", args=[incident.pk]))
@@ -114,7 +114,7 @@ class MajorIncidentAdmin(admin.ModelAdmin):
             return back
         data = form.cleaned_data
         try:
-            services.major_roles(incident=incident, user=request.user, commander=data["commander"],
+            major.name_roles(incident=incident, user=request.user, commander=data["commander"],
                                  comms_lead=data["comms_lead"], reason=data["reason"])
         except WorkflowError as refusal:
             messages.error(request, refusal.message)

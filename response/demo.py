@@ -7,7 +7,7 @@ Through the services, as maria. Idempotent: an outage already declared is left a
 
 from __future__ import annotations
 
-from incidents import services
+from incidents import major
 from incidents.models import Incident
 
 COMMANDER = "maria"
@@ -27,9 +27,9 @@ def seed(org) -> int:
     if outage is None or outage.is_major:
         return 0
     maria, dana = org.users[COMMANDER], org.users[COMMS_LEAD]
-    outage = services.major_declare(incident=outage, user=maria, reason=REASON, comms_lead=dana)
+    outage = major.declare(incident=outage, user=maria, reason=REASON, comms_lead=dana)
     for summary in CHILD_SUMMARIES:
         child = Incident.objects.filter(summary=summary).order_by("pk").first()
         if child is not None:
-            services.link_child(parent=outage, child=child, user=maria)
+            major.link_child(parent=outage, child=child, user=maria)
     return 1

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from .. import selectors, services
+from .. import major, selectors, services
 from ..forms import RouteForm
 from ..models import Incident
 from ..workflow import OPEN_STATES
@@ -108,7 +108,7 @@ def link_to_major(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: 
         _apply(
             # The major incident itself, selected with the others, is not linked under itself.
             request, queryset.exclude(pk=parent.pk),
-            lambda pk: services.link_child(parent=parent, child=pk, user=request.user),
+            lambda pk: major.link_child(parent=parent, child=pk, user=request.user),
             "{count} {noun} linked to " + parent.reference + ".",
         )
         return None

@@ -46,7 +46,7 @@ from core.api.schema import ErrorSerializer
 from core.api.views import RequestChecksMixin, TransitionActions
 from core.transitions import TransitionInfo
 
-from .. import roles, selectors, services, uploads
+from .. import major, roles, selectors, services, uploads
 from ..models import Attachment, Category, Channel, Comment, Incident, Service, Team
 from .filters import IncidentFilterSet, StableOrdering
 from .serializers import (
@@ -304,7 +304,7 @@ class IncidentViewSet(RequestChecksMixin, TransitionActions, mixins.ListModelMix
         serializer = MajorDeclareSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        incident = services.major_declare(incident=incident, user=request.user, reason=data["reason"],
+        incident = major.declare(incident=incident, user=request.user, reason=data["reason"],
                                           commander=data.get("commander"), comms_lead=data.get("comms_lead"))
         return self.represent(incident)
 
@@ -318,7 +318,7 @@ class IncidentViewSet(RequestChecksMixin, TransitionActions, mixins.ListModelMix
         incident = self.get_object()
         serializer = MajorStandDownSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        incident = services.major_stand_down(incident=incident, user=request.user,
+        incident = major.stand_down(incident=incident, user=request.user,
                                              reason=serializer.validated_data["reason"])
         return self.represent(incident)
 
@@ -479,7 +479,7 @@ class IncidentChildViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, In
         serializer.is_valid(raise_exception=True)
         child = selectors.visible_incident(request.user, serializer.validated_data["incident"])
         already = child.parent_id == self.incident.pk
-        services.link_child(parent=self.incident, child=child, user=request.user)
+        major.link_child(parent=self.incident, child=child, user=request.user)
         child = Incident.objects.select_related("team", "assignee").get(pk=child.pk)
         if already:
             return Response(ChildSerializer(child).data)
@@ -488,7 +488,7 @@ class IncidentChildViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, In
         return Response(ChildSerializer(child).data, status=status.HTTP_201_CREATED, headers={"Location": location})
 
     def destroy(self, request: Request, *args, **kwargs) -> Response:
-        services.unlink_child(child=self.get_object(), user=request.user, reason=request.data.get("reason", "")
+        major.unlink_child(child=self.get_object(), user=request.user, reason=request.data.get("reason", "")
                               if isinstance(request.data, Mapping) else "")
         return Response(status=status.HTTP_204_NO_CONTENT)
 

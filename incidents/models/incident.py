@@ -243,7 +243,7 @@ class Incident(ConcurrentTransitionMixin, IncidentStateMachine):
     confidential = models.BooleanField(default=False, help_text="Visible only to its team and incident managers.")
     is_major = models.BooleanField("major incident", default=False)
     parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children")
-    # A major incident's roles (`services.major_declare`): on the row, not in an app of their own,
+    # A major incident's roles (`incidents.major.declare`): on the row, not in an app of their own,
     # because the incidents' escalation rule declares and the communications' audience reads them,
     # and both sit below the response app. No index: a handful of rows ever carry them.
     commander = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,

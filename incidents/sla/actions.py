@@ -13,7 +13,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from .. import services
+from .. import major, services
 from ..models import Action, EventKind, Incident, Team, Trigger
 from ..oncall import chain
 from ..oncall import rotation as oncall
@@ -167,6 +167,6 @@ def change_incident(incident: Incident, rule, action: str, ctx: Context) -> str:
         return f"Priority raised from P{before} to P{fresh.priority}."
     if action == Action.MARK_MAJOR:
         # Declared by the system: no commander yet, which the incident managers (who hear of it) name.
-        services.major_declare(incident=fresh, user=None, reason=f"Escalated: {rule.name}")
+        major.declare(incident=fresh, user=None, reason=f"Escalated: {rule.name}")
         return "Declared a major incident."
     return f"Unknown action {action}."

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from incidents import services
+from incidents import major, services
 from incidents.models import Incident
 from incidents.workflow import State
 
@@ -106,7 +106,7 @@ def test_assigned_to_me_filter_shows_only_my_incidents(client, resolver, agent, 
 
 
 def test_major_filter(client, manager, p1_network, p4_platform):
-    services.major_declare(incident=p1_network, user=manager, reason="Building B is offline")
+    major.declare(incident=p1_network, user=manager, reason="Building B is offline")
     client.force_login(manager)
     assert shown(client.get(f"{CHANGELIST}?is_major__exact=1")) == [p1_network.reference]
 

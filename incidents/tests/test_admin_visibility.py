@@ -14,8 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from comms import services as comms
-from incidents import roles
-from incidents import services as incidents
+from incidents import major, roles
 from incidents.models import Escalation, EventKind, Incident, IncidentEvent, Page
 from reviews.models import ActionItem, PostIncidentReview, Reminder, ReminderKind, Trigger
 from webhooks.models import Endpoint
@@ -71,7 +70,7 @@ def secret(reporter, security_category, security_team, manager):
     Reminder.objects.create(action_item=item, kind=ReminderKind.REMINDER, day=timezone.localdate(),
                             recipient=manager.email)
     _intake_rows(incident)
-    incidents.major_declare(incident=incident, user=manager, reason=f"Spreading: {SECRET}")
+    major.declare(incident=incident, user=manager, reason=f"Spreading: {SECRET}")
     comms.add_stakeholder(incident=incident, by=manager, audience="internal", user=on_call)
     comms.post_update(incident=incident, author=manager, body=f"Contained: {SECRET}", to_internal=True)
     assert IncidentEvent.objects.filter(incident=incident, kind=EventKind.CREATED).exists()

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.tests.api_support import assert_error
-from incidents import services
+from incidents import major
 from incidents.models import Incident
 
 from .factories import CategoryFactory, make_incident
@@ -25,7 +25,7 @@ def network(actors):
 @pytest.fixture
 def outage(actors, network):
     incident = make_incident(reporter=actors["reporter"], category=network, summary="Core switch down")
-    return services.major_declare(incident=incident, user=actors["incident_manager"], reason="Two buildings")
+    return major.declare(incident=incident, user=actors["incident_manager"], reason="Two buildings")
 
 
 def children_url(parent: Incident) -> str:
@@ -65,7 +65,7 @@ def test_children_are_linked_listed_and_unlinked(actors, outage, network):
 
 
 def test_a_refused_link_is_409_with_the_sentence(actors, outage, network):
-    other = services.major_declare(incident=make_incident(reporter=actors["reporter"], category=network),
+    other = major.declare(incident=make_incident(reporter=actors["reporter"], category=network),
                                    user=actors["incident_manager"], reason="Second")
     response = actors.client("incident_manager").post(children_url(other), {"incident": outage.reference})
     assert "no chains" in assert_error(response, 409, "refused")["detail"]
@@ -73,7 +73,7 @@ def test_a_refused_link_is_409_with_the_sentence(actors, outage, network):
 
 def test_the_list_counts_children_of_each_row(actors, outage, network):
     for n in range(3):
-        services.link_child(parent=outage, child=make_incident(reporter=actors["reporter"], category=network,
+        major.link_child(parent=outage, child=make_incident(reporter=actors["reporter"], category=network,
                                                                summary=f"Desk {n}"), user=actors["incident_manager"])
     rows = actors.client("incident_manager").get(URL).json()["results"]
     counts = {row["reference"]: row["children_count"] for row in rows}
@@ -84,7 +84,7 @@ def test_the_children_list_costs_the_same_queries_for_one_as_for_fifty(actors, o
     def link(count: int) -> None:
         for n in range(count):
             child = make_incident(reporter=actors["reporter"], category=network, summary=f"Desk {n}")
-            services.link_child(parent=outage, child=child, user=actors["incident_manager"])
+            major.link_child(parent=outage, child=child, user=actors["incident_manager"])
 
     client = actors.client("incident_manager")
     link(1)

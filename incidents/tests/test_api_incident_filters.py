@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from core.tests.api_support import assert_error
-from incidents import services
+from incidents import major, services
 from incidents.models import Incident
 
 from .factories import CategoryFactory, ServiceFactory, make_incident
@@ -92,7 +92,7 @@ def test_filter_by_confidential(actors, rows):
 
 
 def test_filter_by_major(actors, rows, desk):
-    services.major_declare(incident=rows.disk, user=actors["incident_manager"], reason="Every CRM user is stopped")
+    major.declare(incident=rows.disk, user=actors["incident_manager"], reason="Every CRM user is stopped")
     assert same(desk.get(URL, {"major": "true"}), rows.disk)
     assert same(desk.get(URL, {"major": "false"}), rows.gateway, rows.printer)
 

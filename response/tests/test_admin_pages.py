@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from incidents import services
+from incidents import major, services
 from incidents.models import Incident
 from incidents.tests.factories import make_incident
 
@@ -24,14 +24,14 @@ def page_url(incident: Incident) -> str:
 def outage(reporter, network_category, resolver, manager):
     incident = services.transition(incident=make_incident(reporter=reporter, category=network_category,
                                                           summary="Core switch down"), user=resolver, name="claim")
-    return services.major_declare(incident=incident, user=manager, reason="Two buildings offline", comms_lead=resolver)
+    return major.declare(incident=incident, user=manager, reason="Two buildings offline", comms_lead=resolver)
 
 
 def linked(outage, manager, reporter, category, count: int) -> list[Incident]:
     children = [make_incident(reporter=reporter, category=category, summary=f"No network, desk {n}")
                 for n in range(count)]
     for child in children:
-        services.link_child(parent=outage, child=child, user=manager)
+        major.link_child(parent=outage, child=child, user=manager)
     return children
 
 
@@ -62,7 +62,7 @@ def test_the_page_costs_the_same_queries_for_one_child_as_for_fifty(
 
 def test_the_page_is_for_those_who_read_the_whole_record(
         client, manager, reporter, security_category, resolver, network_category):
-    secret = services.major_declare(incident=make_incident(reporter=reporter, category=security_category),
+    secret = major.declare(incident=make_incident(reporter=reporter, category=security_category),
                                     user=manager, reason="Credential theft")
     client.force_login(resolver)  # Network: not the Security team
     assert client.get(page_url(secret)).status_code == 404
@@ -120,7 +120,7 @@ def test_reports_are_linked_in_bulk_from_the_incident_list(client, outage, manag
 
 
 def test_a_manager_names_the_commander_of_one_the_rule_declared(client, manager, resolver, reporter, network_category):
-    declared = services.major_declare(incident=make_incident(reporter=reporter, category=network_category),
+    declared = major.declare(incident=make_incident(reporter=reporter, category=network_category),
                                       user=None, reason="Escalated: P1 unassigned")
     client.force_login(manager)
     assert client.post(reverse("admin:response_majorincident_roles", args=[declared.pk]),
@@ -138,7 +138,7 @@ def test_the_list_of_major_incidents_costs_the_same_queries_for_one_row_as_for_f
         client, manager, reporter, network_category):
     def declare(count: int) -> None:
         for n in range(count):
-            services.major_declare(incident=make_incident(reporter=reporter, category=network_category,
+            major.declare(incident=make_incident(reporter=reporter, category=network_category,
                                                           summary=f"Outage {n}"), user=manager, reason="Big")
 
     client.force_login(manager)
