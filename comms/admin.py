@@ -282,7 +282,6 @@ class StatusComponentAdmin(RecordHistoryAdmin):
     list_select_related = ("service", "group", "override_by")
     list_filter = ("shown", "group", "override")
     search_fields = ("service__name", "override_reason")
-    autocomplete_fields = ()
     fields = ("service", "group", "position", "shown", "override", "override_reason", "override_by", "override_at")
     readonly_fields = ("override_by", "override_at")
 

@@ -238,3 +238,12 @@ def build(now: datetime | None = None) -> Snapshot:
         indicator=state.indicator([c.status for c in components], [i.impact for i in ongoing]),
         incident_ids=frozenset(i.id for i in listed),
     )
+
+
+def followable_incident(reference: str) -> Incident | None:
+    """The ongoing incident of the page with this reference, for 'me too'; None for any other (one
+    that is confidential, not major or over is not told apart from one that does not exist)."""
+    from .. import services
+
+    incident = Incident.objects.filter(reference=reference.upper()).first()
+    return incident if incident is not None and services.followable(incident) else None

@@ -73,8 +73,8 @@ def _back(request: HttpRequest, reference: str):
 
 
 def _followable(reference: str) -> Incident:
-    incident = Incident.objects.filter(reference=reference.upper()).first()
-    if incident is None or not services.followable(incident):
+    incident = selectors.followable_incident(reference)
+    if incident is None:
         raise Http404("No ongoing incident of the status page has this reference.")
     return incident
 
