@@ -359,3 +359,33 @@ def test_the_page_passes_the_content_security_policy_without_inline_code(client,
     page = response.content.decode()
     assert "script-src 'self'" in response["Content-Security-Policy"]
     assert "<script" not in page and "style=" not in page and "<style" not in page
+
+
+def test_each_update_says_where_the_incident_stood_when_it_was_posted(client, services_listed, agent, resolver,
+                                                                      reporter, network_category):
+    from incidents import services as incidents
+
+    incident = make_incident(reporter=reporter, category=network_category, summary="Core switch down")
+    Incident.objects.filter(pk=incident.pk).update(is_major=True, service=services_listed["VPN"])
+    incident.refresh_from_db()
+    say(incident, "We are looking into it.", author=agent)
+    incidents.transition(incident=incident.pk, user=resolver, name="start", assignee=resolver)
+    say(incident, "The faulty line card is found.", author=agent)
+    invalidation._bump()
+
+    [shown] = client.get(PAGE).context["snapshot"].ongoing
+    assert [(u.body, u.status) for u in shown.updates] == [
+        ("The faulty line card is found.", "identified"), ("We are looking into it.", "investigating")]
+
+
+@pytest.mark.parametrize("is_major", [True, False])
+@pytest.mark.parametrize("confidential", [True, False])
+@pytest.mark.parametrize("state_", list(State))
+def test_what_may_be_followed_is_what_the_page_shows_as_ongoing(is_major, confidential, state_):
+    """The rule in Python (`services.followable`) and in SQL (`selectors.public_incidents`) agree."""
+    incident = make_incident(summary="Anything")
+    Incident.objects.filter(pk=incident.pk).update(is_major=is_major, confidential=confidential, state=state_,
+                                                   resolved_at=timezone.now())
+    incident.refresh_from_db()
+    on_page = selectors.public_incidents().filter(pk=incident.pk).exists()
+    assert services.followable(incident) == (on_page and state.is_open(state_))
