@@ -31,7 +31,9 @@ HISTORY_DAYS = 90
 HISTORY_LIMIT = 200  # past incidents listed; the 90 days of a sane organisation hold far fewer
 TTL_SECONDS = 300
 VERSION_KEY = "comms:status:version"
-SNAPSHOT_KEY = "comms:status:snapshot:{version}"
+# The snapshot is pickled: a release that changes its classes renames the key (v2, ...), so that
+# what the previous release cached is never read back into the new classes.
+SNAPSHOT_KEY = "comms:status:snapshot:v1:{version}"
 
 
 @dataclass(frozen=True)
