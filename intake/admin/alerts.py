@@ -7,18 +7,18 @@ are the system's rows: read-only, and listed only where their incident may be re
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 
 from core.admin import ReadOnlyAdmin
 from incidents import selectors
-from tokens import services as tokens
 
 from ..accounts import service_account
 from ..models import AlertGroup, AlertSource, LabelRule, SourceKind
+from .tokens import issue_and_show
 
 
 class LabelRuleInline(admin.TabularInline):
@@ -76,19 +76,8 @@ class AlertSourceAdmin(admin.ModelAdmin):
 
     @admin.action(description="Issue an intake token for the selected sources", permissions=["change"])
     def issue_token(self, request, queryset) -> None:
-        issued = []
-        for source in queryset.select_related("service_user"):
-            try:
-                token, key = tokens.issue(user=source.service_user, name=f"Intake – {source.name}",
-                                          created_by=request.user)
-            except PermissionError as refusal:
-                self.message_user(request, str(refusal), messages.ERROR)
-                continue
-            issued.append((source.name, key))
-        if issued:
-            self.message_user(request, format_html(
-                "Copy each token now; it is not shown again: {}",
-                format_html_join(" ", "{}: <code class=\"api-token\">{}</code>", issued)), messages.WARNING)
+        issue_and_show(self, request, ((source.name, source.service_user, f"Intake – {source.name}")
+                                       for source in queryset.select_related("service_user")))
 
 
 @admin.register(AlertGroup)

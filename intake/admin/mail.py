@@ -22,11 +22,11 @@ from django.utils.html import format_html, format_html_join
 from core.admin import ReadOnlyAdmin
 from core.errors import WorkflowError
 from incidents import roles, selectors
-from tokens import services as tokens
 
 from ..accounts import service_account
 from ..mail import process
 from ..models import InboundMessage, Mailbox, MailboxKind, MessageOutcome
+from .tokens import issue_and_show
 
 
 @admin.register(Mailbox)
@@ -78,23 +78,14 @@ class MailboxAdmin(admin.ModelAdmin):
 
     @admin.action(description="Issue a pipe token for the selected mailboxes", permissions=["change"])
     def issue_token(self, request, queryset) -> None:
-        issued = []
+        pipes = []
         for mailbox in queryset.select_related("service_user"):
             if mailbox.kind != MailboxKind.PIPE or mailbox.service_user_id is None:
                 self.message_user(request, f"“{mailbox}” is read over IMAP; only a pipe mailbox takes a token.",
                                   messages.ERROR)
                 continue
-            try:
-                _, key = tokens.issue(user=mailbox.service_user, name=f"Mail pipe – {mailbox.name}",
-                                      created_by=request.user)
-            except PermissionError as refusal:
-                self.message_user(request, str(refusal), messages.ERROR)
-                continue
-            issued.append((mailbox.name, key))
-        if issued:
-            self.message_user(request, format_html(
-                "Copy each token now; it is not shown again: {}",
-                format_html_join(" ", "{}: <code class=\"api-token\">{}</code>", issued)), messages.WARNING)
+            pipes.append((mailbox.name, mailbox.service_user, f"Mail pipe – {mailbox.name}"))
+        issue_and_show(self, request, pipes)
 
 
 @admin.register(InboundMessage)
