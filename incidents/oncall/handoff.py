@@ -162,8 +162,13 @@ def briefing(team: Team, user, *, starts_at: datetime, ends_at: datetime, now: d
     add("waiting", "Waiting on users", _lines(
         current.filter(state=State.ON_HOLD, hold_kind__waits_for_reporter=True).select_related("hold_kind"),
         detail=lambda i: " – ".join(filter(None, [i.hold_kind.name, i.hold_reason])), at=lambda i: i.on_hold_since))
-    add("major", "Major incidents", _lines(
-        current.filter(is_major=True), detail=lambda i: i.get_state_display(), at=lambda i: i.major_since))
+    # Every ongoing major incident the person may see, whichever team leads it: coming on call,
+    # they need to know what the whole desk is fighting.
+    majors = (Incident.objects.seen_internally_by(user).open().filter(is_major=True).select_related("assignee", "team")
+              .order_by("priority", "opened_at", "pk"))
+    add("major", "Major incidents (all teams)", _lines(
+        majors, detail=lambda i: f"{i.get_state_display()}, led by {i.team or 'no team yet'}",
+        at=lambda i: i.major_since))
     pages = selectors.of_visible_incidents(
         Page.objects.filter(incident__team=team, created_at__gte=starts_at, created_at__lt=ends_at,
                             acknowledged_at__isnull=True), user)

@@ -136,6 +136,15 @@ def test_handoff_briefing_contents_at_a_frozen_time(rotation, shift, agent):
     assert desk["breached"] == ["VPN gateway slow"]
 
 
+def test_the_briefing_names_every_ongoing_major_incident_whichever_team_leads_it(rotation, shift):
+    Incident.objects.filter(pk=shift["elsewhere"].pk).update(is_major=True)
+    with time_machine.travel(HANDOFF + timedelta(minutes=1), tick=False):
+        brief = handoff.briefing(rotation.team, person("ben"), starts_at=SHIFT_START, ends_at=HANDOFF)
+    [major] = [section for section in brief.sections if section.key == "major"]
+    assert [line.incident.summary for line in major.lines] == ["Core switch down", "Kubernetes nodes not ready"]
+    assert major.lines[1].detail.endswith("led by Platform")
+
+
 def test_the_incoming_on_call_is_emailed_the_briefing_once_even_if_beat_runs_twice(
     rotation, shift, django_capture_on_commit_callbacks, settings
 ):
