@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from incidents.models import Incident, Service
+from incidents.models import Incident, Service, Team
 
 from . import services
-from .models import ComponentStatus, StatusComponent, StatusGroup, Update
+from .models import ComponentStatus, Stakeholder, StatusComponent, StatusGroup, Update
 from .status import services as status_services
 
 GROUPS = [
@@ -26,12 +26,16 @@ GROUPS = [
 OVERRIDE = ("Printing", ComponentStatus.DEGRADED, "Printer firmware upgrade on floor 3 until Friday: "
             "print to the floor 2 printers meanwhile.")
 OUTAGE_SUMMARY = "VPN down for all remote staff since 08:00"  # response.demo's major incident
+# Who hears the outage's updates besides those who would anyway (its reporter, the managers, the
+# commander and the communications lead): the directors' list, and the Platform team, whose
+# services sit behind the VPN.
+STAKEHOLDERS = [("email", "directors@example.com", "external"), ("team", "Platform", "internal")]
 OUTAGE_UPDATE = ("We know that the VPN gateway is unreachable and are working on it with our network "
                  "provider. Staff in the office are not affected. Next update within the hour.")
 
 
 def seed(org) -> int:
-    """Returns how many rows it added (components, the override, the update)."""
+    """Returns how many rows it added (components, the override, the stakeholders, the update)."""
     added = 0
     with transaction.atomic():
         services_by_name = {s.name: s for s in Service.objects.all()}
@@ -49,6 +53,11 @@ def seed(org) -> int:
             status_services.set_override(component=printing, status=status, reason=reason, by=org.users["maria"])
             added += 1
         outage = Incident.objects.filter(summary=OUTAGE_SUMMARY, is_major=True).order_by("pk").first()
+        if outage is not None and not Stakeholder.objects.filter(incident=outage).exists():
+            for kind, value, audience in STAKEHOLDERS:
+                chosen = {"email": value} if kind == "email" else {"team": Team.objects.get(name=value)}
+                services.add_stakeholder(incident=outage, by=org.users["maria"], audience=audience, **chosen)
+                added += 1
         if outage is not None and not Update.objects.filter(incident=outage, to_status_page=True).exists():
             services.post_update(incident=outage, author=org.users["dana"], body=OUTAGE_UPDATE,
                                  subject="VPN outage", to_external=True, to_status_page=True)

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.test import TestCase, override_settings
 from django.utils import timezone
 
-from comms.models import StatusComponent, StatusGroup, Update
+from comms.models import Stakeholder, StatusComponent, StatusGroup, Update
 from dashboard import selectors as dashboard
 from incidents import roles
 from incidents.demo import notifications_delivered_in_memory
@@ -112,6 +112,7 @@ def snapshot() -> dict:
         "status_component_history": StatusComponent.history.count(),
         "status_page_updates": sorted(Update.objects.filter(to_status_page=True).values_list(
             "incident__reference", "body", "created_at")),
+        "stakeholders": sorted(Stakeholder.objects.values_list("incident_id", "email", "team_id", "audience")),
     }
 
 
@@ -343,3 +344,15 @@ def test_the_status_page_lists_every_service_and_shows_the_vpn_outage_with_its_p
     assert outage.updates[0].body.startswith("We know that the VPN gateway is unreachable")
     states = {c.name: c.status for c in snapshot.components}
     assert states["VPN"] != "operational" and states["Printing"] == "degraded_performance"
+
+
+def test_the_outage_has_stakeholders_beyond_those_who_hear_it_anyway_and_its_update_reached_them(seeded):
+    from comms import stakeholders
+
+    outage = Incident.objects.get(summary="VPN down for all remote staff since 08:00")
+    hear = {r.address: (r.audience, r.automatic) for r in stakeholders.audience(outage)}
+    assert hear["directors@example.com"] == ("external", False)
+    assert hear["platform@example.com"] == ("internal", False)
+    assert hear[outage.reporter.email] == ("external", True)
+    update = Update.objects.get(incident=outage, to_status_page=True)
+    assert "directors@example.com" in update.messages.values_list("recipient", flat=True)
