@@ -24,7 +24,7 @@ from .workflow import DONE_STATES, OPEN_STATES, State
 
 def _locked(incident: Incident | int) -> Incident:
     pk = incident.pk if isinstance(incident, Incident) else incident
-    return Incident.objects.select_for_update().select_related("parent").get(pk=pk)
+    return Incident.objects.select_for_update(of=("self",)).select_related("parent").get(pk=pk)
 
 
 def _check_major_role(incident: Incident, person, role: str) -> None:
@@ -174,8 +174,8 @@ def link_child(*, parent: Incident | int, child: Incident | int, user) -> Incide
     child_pk = child.pk if isinstance(child, Incident) else child
     with transaction.atomic():
         # Locked in id order, so that two links between the same pair never wait for each other.
-        rows = {row.pk: row for row in Incident.objects.select_for_update().select_related("parent", "reporter")
-                .filter(pk__in={parent_pk, child_pk}).order_by("pk")}
+        rows = {row.pk: row for row in Incident.objects.select_for_update(of=("self",))
+                .select_related("parent", "reporter").filter(pk__in={parent_pk, child_pk}).order_by("pk")}
         locked_parent, locked_child = rows[parent_pk], rows[child_pk]
         if locked_child.parent_id == parent_pk:
             return locked_child
