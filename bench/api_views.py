@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incidents import selectors
-from incidents.api.views import INCIDENT_RELATED
+from incidents.api.views import INCIDENT_RELATED, with_children_count
 from incidents.models import Incident
 
 from .views import write_submission_rows
@@ -73,6 +73,11 @@ class BareIncidentSerializer(serializers.Serializer):
     confidential = serializers.BooleanField()
     is_major = serializers.BooleanField()
     parent = serializers.IntegerField(source="parent_id", allow_null=True)
+    parent_reference = serializers.CharField(source="parent.reference", allow_null=True)
+    children_count = serializers.IntegerField()
+    commander = PersonField(allow_null=True)
+    comms_lead = PersonField(allow_null=True)
+    major_since = serializers.DateTimeField()
     hold_kind = NamedField(allow_null=True)
     hold_reason = serializers.CharField()
     resolution_code = serializers.CharField()
@@ -103,7 +108,7 @@ class BareIncidentSerializer(serializers.Serializer):
 @api_view(["GET"])
 def bare_api_list(request: Request) -> Response:
     ids = [int(pk) for pk in request.query_params.get("ids", "").split(",") if pk.isdigit()]
-    rows = Incident.objects.filter(pk__in=ids).select_related(*INCIDENT_RELATED).in_bulk(ids)
+    rows = with_children_count(Incident.objects.filter(pk__in=ids).select_related(*INCIDENT_RELATED)).in_bulk(ids)
     data = BareIncidentSerializer([rows[pk] for pk in ids if pk in rows], many=True,
                                   context={"request": request}).data
     return Response({"next": None, "previous": None, "results": data})
