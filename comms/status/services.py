@@ -30,6 +30,7 @@ def set_override(*, component: StatusComponent, status: str, reason: str, by) ->
         locked.override, locked.override_reason = status, reason if status else ""
         locked.override_by, locked.override_at = (by, timezone.now()) if status else (None, None)
         locked._history_user = by
-        locked._change_reason = f"state set to {status}: {reason}" if status else "state follows the incidents"
+        # The history's reason column holds 100 characters (simple-history); the whole reason is on the row.
+        locked._change_reason = (f"state set to {status}: {reason}" if status else "state follows the incidents")[:100]
         locked.save()
     return locked

@@ -110,6 +110,16 @@ def test_the_page_needs_no_sign_in_and_lists_every_service_in_its_group(client, 
     assert 'action="/status/incidents/' not in page  # nobody signed in: nothing to follow with
 
 
+def test_a_long_override_reason_is_kept_whole_on_the_row_and_fits_the_historys_reason(services_listed, manager):
+    component = StatusComponent.objects.get(service=services_listed["VPN"])
+    reason = "Gateway firmware upgrade in Paris and Lyon this week: " + "connect through Frankfurt meanwhile. " * 6
+    status_services.set_override(component=component, status=ComponentStatus.DEGRADED, reason=reason, by=manager)
+    component.refresh_from_db()
+    assert component.override_reason == reason.strip()
+    # simple-history's reason column holds 100 characters (PostgreSQL refused the demo's longer one).
+    assert len(component.history.first().history_change_reason) <= 100
+
+
 def test_an_override_wins_with_its_reason_and_who_set_it_is_in_the_history(
         client, services_listed, manager, django_capture_on_commit_callbacks):
     major(services_listed["VPN"], priority=Priority.P1)
