@@ -18,7 +18,7 @@ from incidents import selectors
 
 from ..accounts import service_account
 from ..models import AlertGroup, AlertSource, LabelRule, SourceKind
-from .tokens import issue_and_show
+from .tokens import issue_and_show, tokens_of
 
 
 class LabelRuleInline(admin.TabularInline):
@@ -71,8 +71,7 @@ class AlertSourceAdmin(admin.ModelAdmin):
     def tokens_link(self, obj: AlertSource) -> str:
         if not obj.pk:
             return "Issue one from the list (“Issue an intake token”) once the source is saved."
-        url = reverse("admin:tokens_apitoken_changelist") + f"?user__id__exact={obj.service_user_id}"
-        return format_html('<a href="{}">The source’s tokens</a>', url)
+        return tokens_of(obj.service_user_id, "The source’s tokens")
 
     @admin.action(description="Issue an intake token for the selected sources", permissions=["change"])
     def issue_token(self, request, queryset) -> None:

@@ -26,7 +26,7 @@ from incidents import roles, selectors
 from ..accounts import service_account
 from ..mail import process
 from ..models import InboundMessage, Mailbox, MailboxKind, MessageOutcome
-from .tokens import issue_and_show
+from .tokens import issue_and_show, tokens_of
 
 
 @admin.register(Mailbox)
@@ -73,8 +73,7 @@ class MailboxAdmin(admin.ModelAdmin):
     def tokens_link(self, obj: Mailbox) -> str:
         if not obj.service_user_id:
             return "Issue one from the list (“Issue a pipe token”) once the pipe mailbox is saved."
-        url = reverse("admin:tokens_apitoken_changelist") + f"?user__id__exact={obj.service_user_id}"
-        return format_html('<a href="{}">The mailbox’s tokens</a>', url)
+        return tokens_of(obj.service_user_id, "The mailbox’s tokens")
 
     @admin.action(description="Issue a pipe token for the selected mailboxes", permissions=["change"])
     def issue_token(self, request, queryset) -> None:

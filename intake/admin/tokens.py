@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib import messages
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from tokens import services as tokens
@@ -26,3 +27,9 @@ def issue_and_show(model_admin, request, accounts: Iterable[tuple[str, object, s
         model_admin.message_user(request, format_html(
             "Copy each token now; it is not shown again: {}",
             format_html_join(" ", "{}: <code class=\"api-token\">{}</code>", issued)), messages.WARNING)
+
+
+def tokens_of(account_id: int, label: str) -> str:
+    """A link to the tokens of an intake account, in the token admin's list."""
+    url = reverse("admin:tokens_apitoken_changelist") + f"?user__id__exact={account_id}"
+    return format_html('<a href="{}">{}</a>', url, label)

@@ -63,17 +63,13 @@ def _conventions(labels: dict[str, str], decided: set[str], result: Classificati
             result.impact, result.urgency = levels
         else:
             result.unmapped["severity"] = severity
-    service = labels.get("service")
-    if service and "service" not in decided:
-        found = Service.objects.filter(name__iexact=service.strip()).first()
-        if found:
-            result.service = found
-        else:
-            result.unmapped["service"] = service
-    team = labels.get("team")
-    if team and "team" not in decided:
-        found = Team.objects.filter(slug__iexact=team.strip()).first()
-        if found:
-            result.team = found
-        else:
-            result.unmapped["team"] = team
+    # A service named like one of ours, a team given by its slug.
+    for label, lookup in (("service", lambda value: Service.objects.filter(name__iexact=value).first()),
+                          ("team", lambda value: Team.objects.filter(slug__iexact=value).first())):
+        value = labels.get(label)
+        if value and label not in decided:
+            found = lookup(value.strip())
+            if found:
+                setattr(result, label, found)
+            else:
+                result.unmapped[label] = value
