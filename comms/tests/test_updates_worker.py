@@ -3,8 +3,6 @@ recipient gets it once, also when the task is delivered twice."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from comms import services
@@ -13,19 +11,9 @@ from comms.models import Audience, UpdateMessage
 from incidents import services as incidents
 from incidents.models import Service
 from incidents.tests.factories import make_incident
-from itsm.tests import worker_support
-from itsm.tests.worker_support import MailSink, routed_to, stop, wait_for, worker_env
+from itsm.tests.worker_support import MailSink, queue_worker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.postgres, pytest.mark.redis]
-
-WORKER = """
-import os, sys
-from itsm.celery import app
-queue = os.environ["COMMS_TEST_QUEUE"]
-app.conf.update(task_routes={f"{name}.tasks.*": {"queue": queue} for name in ("comms", "incidents", "core", "webhooks")})
-app.worker_main(["worker", "--pool=solo", "--loglevel=INFO", "-Q", queue, "-n", sys.argv[1],
-                 "--without-gossip", "--without-mingle"])
-"""
 
 
 @pytest.fixture
@@ -37,17 +25,9 @@ def sink():
 
 @pytest.fixture
 def worker(require_postgres, redis_url, transactional_db, settings, tmp_path, sink):
-    queue = f"itsm-comms-test-{uuid.uuid4().hex[:10]}"
-    env = worker_env(db=settings.DATABASES["default"], redis_url=redis_url, var_dir=tmp_path / "var",
-                     COMMS_TEST_QUEUE=queue)
-    env.update(sink.env())
-    log = tmp_path / "worker.log"
-    with routed_to(queue, "comms.tasks.*", "incidents.tasks.*", "core.tasks.*", "webhooks.tasks.*"):
-        process = worker_support.start_worker(WORKER, f"{queue}@%h", env, log)
-        try:
-            yield process, log
-        finally:
-            stop(process)
+    with queue_worker(("comms", "incidents", "core", "webhooks"), db=settings.DATABASES["default"],
+                      redis_url=redis_url, folder=tmp_path, **sink.env()) as running:
+        yield running
 
 
 def test_an_update_reaches_every_recipient_exactly_once_with_a_real_worker(

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import signal
 import time
-import uuid
 
 import pytest
 
@@ -16,38 +15,23 @@ from intake.mail import imap
 from intake.models import InboundMessage, MessageOutcome
 from intake.tasks import poll_mailbox
 from itsm.tests import worker_support
-from itsm.tests.worker_support import routed_to, stop, worker_env
+from itsm.tests.worker_support import queue_worker
 
 from .mail_support import build, imap_mailbox, imap_server_fixture, mail_domain_fixture, raw  # noqa: F401
 
 pytestmark = [pytest.mark.worker, pytest.mark.postgres, pytest.mark.redis]
 
-WORKER = """
-import os, sys
-from itsm.celery import app
-queue = os.environ["INTAKE_TEST_QUEUE"]
-app.conf.update(task_routes={f"{name}.tasks.*": {"queue": queue} for name in ("intake", "incidents", "core", "webhooks")})
-app.worker_main(["worker", "--pool=solo", "--loglevel=INFO", "-Q", queue, "-n", sys.argv[1],
-                 "--without-gossip", "--without-mingle"])
-"""
 MESSAGES = 120
 RATE = "10000"
 
 
 @pytest.fixture
 def worker(require_postgres, redis_url, transactional_db, settings, tmp_path, imap_server):
-    queue = f"itsm-intake-test-{uuid.uuid4().hex[:10]}"
     settings.ITSM_MAIL_RATE_PER_HOUR = int(RATE)
-    env = worker_env(db=settings.DATABASES["default"], redis_url=redis_url, var_dir=tmp_path / "var",
-                     INTAKE_TEST_QUEUE=queue, ITSM_MAIL_DOMAIN=settings.ITSM_MAIL_DOMAIN,
-                     ITSM_MAIL_RATE_PER_HOUR=RATE, ITSM_TEST_IMAP_PASSWORD=imap_server.users["desk"])
-    log = tmp_path / "worker.log"
-    with routed_to(queue, "intake.tasks.*", "incidents.tasks.*", "core.tasks.*", "webhooks.tasks.*"):
-        process = worker_support.start_worker(WORKER, f"{queue}@%h", env, log)
-        try:
-            yield process, log
-        finally:
-            stop(process)
+    with queue_worker(("intake", "incidents", "core", "webhooks"), db=settings.DATABASES["default"],
+                      redis_url=redis_url, folder=tmp_path, ITSM_MAIL_DOMAIN=settings.ITSM_MAIL_DOMAIN,
+                      ITSM_MAIL_RATE_PER_HOUR=RATE, ITSM_TEST_IMAP_PASSWORD=imap_server.users["desk"]) as running:
+        yield running
 
 
 def test_a_worker_killed_mid_mailbox_loses_and_duplicates_nothing(worker, imap_server, monkeypatch, mail_domain,

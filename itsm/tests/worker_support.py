@@ -135,6 +135,38 @@ def publishing_to(broker_url: str) -> Iterator[None]:
         app._pool, app.amqp._producer_pool = saved[1], saved[2]
 
 
+# A worker that takes only the tasks of the given apps, from a queue of the test's own.
+QUEUE_WORKER = """
+import os, sys
+from itsm.celery import app
+queue, apps = os.environ["ITSM_TEST_QUEUE"], os.environ["ITSM_TEST_QUEUE_APPS"].split(",")
+app.conf.update(task_routes={f"{name}.tasks.*": {"queue": queue} for name in apps})
+app.worker_main(["worker", "--pool=solo", "--loglevel=INFO", "-Q", queue, "-n", sys.argv[1],
+                 "--without-gossip", "--without-mingle"])
+"""
+
+
+@contextmanager
+def queue_worker(apps: tuple[str, ...], *, db: dict, redis_url: str, folder: Path,
+                 **settings: str) -> Iterator[tuple[subprocess.Popen, Path]]:
+    """A real worker for the tasks of `apps` (their `<app>.tasks.*`), on a queue no other worker on
+    this Redis reads, with this test process queueing those tasks there. Yields the process and its
+    log; stopped (then killed) afterwards."""
+    import uuid
+
+    queue = f"itsm-test-{uuid.uuid4().hex[:10]}"
+    env = worker_env(db=db, redis_url=redis_url, var_dir=folder / "var", ITSM_TEST_QUEUE=queue,
+                     ITSM_TEST_QUEUE_APPS=",".join(apps))
+    env.update(settings)  # may override the defaults (a mail server instead of the in-memory outbox)
+    log = folder / "worker.log"
+    with routed_to(queue, *(f"{name}.tasks.*" for name in apps)):
+        process = start_worker(QUEUE_WORKER, f"{queue}@%h", env, log)
+        try:
+            yield process, log
+        finally:
+            stop(process)
+
+
 class MailSink:
     """The mail server at the far end: a small SMTP server on a free port that keeps every message
     it accepted. `hold()` makes it stop answering at the next DATA command (a send in progress that
