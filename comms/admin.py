@@ -20,7 +20,6 @@ from incidents.models import Incident
 
 from . import rendering, services, stakeholders
 from .models import (
-    Audience,
     Channel,
     Purpose,
     ServiceOwner,
@@ -108,12 +107,13 @@ def _initial_of(data) -> dict:
             "body": data.get("body", ""), **flags}
 
 
-def _from_template(template: Template, incident) -> dict:
+def _from_template(template: Template, incident) -> tuple[dict, str]:
+    """The subject and text the template makes for the incident, or nothing and why not."""
     try:
         rendered = template.render(incident)
     except TemplateError as problem:
-        return {"failure": str(problem)}
-    return {"subject": rendered.subject, "body": rendered.body}
+        return {}, str(problem)
+    return {"subject": rendered.subject, "body": rendered.body}, ""
 
 
 @admin.register(Update)
@@ -171,8 +171,7 @@ class UpdateAdmin(ReadOnlyAdmin):
             data = request.POST.copy()
             chosen = Template.objects.filter(pk=data.get("template") or 0, active=True).first()
             if chosen is not None:
-                filled = _from_template(chosen, incident)
-                failure = filled.pop("failure", "")
+                filled, failure = _from_template(chosen, incident)
                 data.update(filled)
             form = PostUpdateForm(initial=_initial_of(data))
         else:
@@ -182,16 +181,14 @@ class UpdateAdmin(ReadOnlyAdmin):
                       else chosen.filter(purpose=request.GET.get("purpose") or Purpose.UPDATE)).first()
             if chosen is not None:
                 initial["template"] = chosen.pk
-                filled = _from_template(chosen, incident)
-                failure = filled.pop("failure", "")
+                filled, failure = _from_template(chosen, incident)
                 initial.update(filled)
             form = PostUpdateForm(initial=initial)
-        audience = stakeholders.audience(incident)
+        internal, external = stakeholders.by_audience(incident)
         return TemplateResponse(request, "comms/admin/post_update.html", {
             **self.admin_site.each_context(request), "opts": self.opts, "title": f"Post an update: {incident.reference}",
             "incident": incident, "form": form, "failure": failure,
-            "internal": [r for r in audience if r.audience == Audience.INTERNAL],
-            "external": [r for r in audience if r.audience == Audience.EXTERNAL],
+            "internal": internal, "external": external,
         })
 
 

@@ -15,24 +15,21 @@ from .models import UpdateMessage
 def _email(message: UpdateMessage) -> EmailMessage:
     update = message.update
     reference = update.incident.reference
-    root = mail_ids.thread_root(reference)
-    return EmailMessage(update.subject, update.body, None, [message.recipient], headers={
-        "Message-ID": mail_ids.update_message_id(reference, message.pk),
-        "In-Reply-To": root, "References": root,
-    })
+    return EmailMessage(update.subject, update.body, None, [message.recipient],
+                        headers=mail_ids.thread_headers(reference, mail_ids.update_message_id(reference, message.pk)))
 
 
 def send_update(update_id: int) -> int:
     """Send the unsent messages of one update. Returns how many this call sent."""
     owed = UpdateMessage.objects.filter(update_id=update_id).select_related("update__incident").order_by("pk")
+
+    def send(rows: list[UpdateMessage]) -> list[UpdateMessage]:
+        for row in rows:
+            _email(row).send()
+        return rows
+
     sent = 0
     for pk in owed.filter(sent_at__isnull=True).values_list("pk", flat=True):
-
-        def send(rows: list[UpdateMessage]) -> list[UpdateMessage]:
-            for row in rows:
-                _email(row).send()
-            return rows
-
         sent += outbox.send_owed(owed.filter(pk=pk), send)
     return sent
 

@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from . import services, stakeholders
-from .models import Audience, Update
+from .models import Update
 
 LISTED = 5
 
@@ -15,12 +15,11 @@ LISTED = 5
 def communications_panel(request, incident) -> str:
     if not request.user.has_perm("comms.view_update"):
         return ""
-    audience = stakeholders.audience(incident)
+    internal, external = stakeholders.by_audience(incident)
     updates = list(Update.objects.filter(incident=incident).select_related("posted_by")[:LISTED])
     return render_to_string("comms/admin/panel.html", {
         "incident": incident, "updates": updates, "may_post": services.may_post(request.user, incident),
-        "internal": [r for r in audience if r.audience == Audience.INTERNAL],
-        "external": [r for r in audience if r.audience == Audience.EXTERNAL],
+        "internal": internal, "external": external,
     }, request=request)
 
 

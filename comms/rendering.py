@@ -109,8 +109,6 @@ def render_text(source: str, context: Mapping[str, str]) -> str:
         text = ENV.from_string(source).render(**{name: context.get(name, "") for name in VARIABLES})
     except SecurityError as error:
         raise TemplateError(f"The template tried something not allowed: {error}") from error
-    except TemplateError:
-        raise
     except (ArithmeticError, TypeError, ValueError) as error:
         raise TemplateError(f"The template failed: {error}") from error
     return text[:MAX_OUTPUT]

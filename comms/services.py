@@ -130,8 +130,7 @@ def follow(*, incident: Incident, user) -> Stakeholder | None:
 
 def unfollow(*, incident: Incident, user) -> bool:
     """Stop following: only what they added themselves (a stakeholder added by the desk stays)."""
-    deleted = 0
-    for row in Stakeholder.objects.filter(incident=incident, user=user, added_by=user, audience=Audience.EXTERNAL):
-        row.delete()  # one by one: each delete is heard (the status page's count)
-        deleted += 1
+    # QuerySet.delete() sends post_delete for each row: the status page's count hears it.
+    deleted, _ = Stakeholder.objects.filter(incident=incident, user=user, added_by=user,
+                                            audience=Audience.EXTERNAL).delete()
     return bool(deleted)

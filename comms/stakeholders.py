@@ -61,6 +61,13 @@ class _Collector:
             self.found[key] = Recipient(address=address.strip(), name=name, audience=audience, why=why, **extra)
 
 
+def by_audience(incident: Incident) -> tuple[list[Recipient], list[Recipient]]:
+    """`audience(incident)` split: its internal recipients, then its external ones."""
+    everyone = audience(incident)
+    return ([r for r in everyone if r.audience == Audience.INTERNAL],
+            [r for r in everyone if r.audience == Audience.EXTERNAL])
+
+
 def audience(incident: Incident) -> list[Recipient]:
     """Everyone who hears this incident's updates, once each (the first reason found is the one
     given), internal before external."""

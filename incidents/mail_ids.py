@@ -40,6 +40,12 @@ def update_message_id(reference: str, message_id: int) -> str:
     return f"<{reference}.u{message_id}@{domain()}>"
 
 
+def thread_headers(reference: str, own_id: str) -> dict[str, str]:
+    """The headers that put an e-mail with Message-ID `own_id` in the incident's thread."""
+    root = thread_root(reference)
+    return {"Message-ID": own_id, "In-Reply-To": root, "References": root}
+
+
 def ids_in(header: str | None) -> list[str]:
     """The ids in a Message-ID, In-Reply-To or References header, without their angle brackets."""
     return _ANGLED.findall(header or "")

@@ -94,11 +94,8 @@ def _subject(event: IncidentEvent) -> str:
 def threaded(incident, note: Notification, subject: str, body: str, address: str) -> EmailMessage:
     """The e-mail for notification row `note`, in the incident's thread. Marked as sent by a
     program (RFC 3834), so that out-of-office responders do not answer it."""
-    root = mail_ids.thread_root(incident.reference)
     return EmailMessage(subject, body, None, [address], headers={
-        "Message-ID": mail_ids.message_id(incident.reference, note.pk),
-        "In-Reply-To": root,
-        "References": root,
+        **mail_ids.thread_headers(incident.reference, mail_ids.message_id(incident.reference, note.pk)),
         "Auto-Submitted": "auto-generated",
         "X-Auto-Response-Suppress": "All",
     })

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incidents.api.views import PARENT_PARAMETER, IncidentPartViewSet
+from incidents.selectors import display_name
 
 from .. import services
 from ..models import Template, Update
@@ -28,8 +29,7 @@ class UpdateSerializer(serializers.ModelSerializer):
         ref_name = "StakeholderUpdate"
 
     def get_posted_by(self, update: Update) -> str:
-        user = update.posted_by
-        return user.get_full_name() or user.get_username()
+        return display_name(update.posted_by)
 
     def get_recipients(self, update: Update) -> int | None:
         return update.recipient_count if self.context.get("internal") else None

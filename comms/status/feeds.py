@@ -33,8 +33,7 @@ class StatusFeed(Feed):
         return snapshot.incidents
 
     def item_title(self, item: PublicIncident) -> str:
-        state = "Resolved" if not item.ongoing else item.status_label
-        return f"{state}: {item.name}" + (f" ({item.service_name})" if item.service_name else "")
+        return f"{item.status_label}: {item.name}" + (f" ({item.service_name})" if item.service_name else "")
 
     def item_link(self, item: PublicIncident) -> str:
         return f"{reverse('status:page')}#{item.reference.lower()}"

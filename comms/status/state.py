@@ -31,7 +31,6 @@ INDICATOR_DESCRIPTION = {
     "major": "Partial System Outage",
     "critical": "Major System Outage",
 }
-SHOWN_STATES = (*OPEN_STATES, State.RESOLVED, State.CLOSED)  # a cancelled incident was never one
 INCIDENT_STATUS = {
     State.NEW: "investigating",
     State.TRIAGED: "investigating",
@@ -40,8 +39,7 @@ INCIDENT_STATUS = {
     State.RESOLVED: "resolved",
     State.CLOSED: "resolved",
 }
-INCIDENT_STATUS_LABEL = {"investigating": "Investigating", "identified": "Identified",
-                         "monitoring": "Monitoring", "resolved": "Resolved"}
+INCIDENT_STATUS_LABEL = {"investigating": "Investigating", "identified": "Identified", "resolved": "Resolved"}
 
 
 def is_open(state: str) -> bool:
