@@ -15,13 +15,19 @@ from core.roles import REPORTER
 
 def service_account(kind: str, name: str):
     """A new account for the `kind` ("alerts", "mail") called `name`, e.g. intake-alerts-prometheus."""
+    return new_reporter(f"intake-{kind}-{slugify(name)[:100] or 'source'}", first_name=name[:150],
+                        last_name="(monitoring)" if kind == "alerts" else "(mail)")
+
+
+def new_reporter(base: str, **fields):
+    """A new account that only reports and cannot sign in (no usable password), under the first free
+    username of `base`, `base-2`, ... `fields` are its name and address."""
     User = get_user_model()
-    base = f"intake-{kind}-{slugify(name)[:100] or 'source'}"
     username, n = base, 1
     while User.objects.filter(username=username).exists():
         n += 1
         username = f"{base}-{n}"
-    user = User(username=username, first_name=name[:150], last_name="(monitoring)" if kind == "alerts" else "(mail)")
+    user = User(username=username, **fields)
     user.set_unusable_password()
     user.save()
     user.groups.add(Group.objects.get_or_create(name=REPORTER)[0])

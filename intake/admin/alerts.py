@@ -76,7 +76,7 @@ class AlertSourceAdmin(admin.ModelAdmin):
     @admin.action(description="Issue an intake token for the selected sources", permissions=["change"])
     def issue_token(self, request, queryset) -> None:
         issue_and_show(self, request, ((source.name, source.service_user, f"Intake – {source.name}")
-                                       for source in queryset.select_related("service_user")))
+                                       for source in queryset))
 
 
 @admin.register(AlertGroup)

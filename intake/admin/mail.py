@@ -78,7 +78,7 @@ class MailboxAdmin(admin.ModelAdmin):
     @admin.action(description="Issue a pipe token for the selected mailboxes", permissions=["change"])
     def issue_token(self, request, queryset) -> None:
         pipes = []
-        for mailbox in queryset.select_related("service_user"):
+        for mailbox in queryset:
             if mailbox.kind != MailboxKind.PIPE or mailbox.service_user_id is None:
                 self.message_user(request, f"“{mailbox}” is read over IMAP; only a pipe mailbox takes a token.",
                                   messages.ERROR)

@@ -36,12 +36,12 @@ class Classification:
 
 
 def classify(source: AlertSource, labels: dict[str, str]) -> Classification:
-    """`source.rules` are read once per source (prefetched by the caller for a hot path)."""
+    """Only a new group is classified: its source's rules are read here, with what they point at."""
     result = Classification(impact=source.default_impact, urgency=source.default_urgency,
                             category=source.default_category, service=source.default_service,
                             team=source.default_team)
     decided: set[str] = set()
-    for rule in source.rules.all():
+    for rule in source.rules.select_related("category", "service", "team"):
         if labels.get(rule.label) != rule.value:
             continue
         decided.add(rule.label)

@@ -76,9 +76,12 @@ INCIDENT_READ = ("incident__id", "incident__state", "incident__reference")
 def _locked_open_group(source: AlertSource, key_digest: str) -> AlertGroup | None:
     group_fields = [field.name for field in AlertGroup._meta.concrete_fields]
     # At most one open group per key (the partial unique constraint): no ORDER BY for `first()`.
-    return (AlertGroup.objects.select_for_update(of=("self",)).select_related("incident")
-            .only(*group_fields, *INCIDENT_READ).order_by()
-            .filter(source=source, key_digest=key_digest, open=True).first())
+    group = (AlertGroup.objects.select_for_update(of=("self",)).select_related("incident")
+             .only(*group_fields, *INCIDENT_READ).order_by()
+             .filter(source=source, key_digest=key_digest, open=True).first())
+    if group is not None:
+        group.source = source  # the caller's: a changed repeat reads its account and its settings
+    return group
 
 
 def _touch(source: AlertSource, now) -> None:

@@ -151,10 +151,9 @@ class AlertIntakeBase(RequestChecksMixin, viewsets.ViewSet):
         try:
             source = AlertSource.objects.get(service_user=request.user)
         except AlertSource.DoesNotExist:
-            source = None
-        if source is None:
             raise PermissionDenied("This token is not an alert source's: issue one from the source in the admin "
-                                   "(Intake → Alert sources).")
+                                   "(Intake → Alert sources).") from None
+        source.service_user = request.user  # the account the token authenticated: not read again
         if not source.active:
             raise PermissionDenied(f"The alert source “{source}” is inactive.")
         if source.kind != self.kind:

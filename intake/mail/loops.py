@@ -50,8 +50,3 @@ def why_ignored(message: Message, *, own_addresses: set[str]) -> str | None:
         return f"Mailing-list mail (List-Id: {headers['list-id'][:100]})."
     return None
 
-
-def may_answer(message: Message) -> bool:
-    """Whether a refusal may be sent back at all: never to the null sender or to a program's mail
-    (`why_ignored` caught those already; this says it again at the point of sending)."""
-    return bool(message.sender) and why_ignored(message, own_addresses=set()) is None

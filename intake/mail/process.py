@@ -178,7 +178,7 @@ def _act(row: InboundMessage, mailbox: Mailbox, message: parse.Message, *, relea
         outcome = MessageOutcome.RELEASED
     row.outcome, row.reason, row.incident = outcome, reason, incident
     row.save(update_fields=["outcome", "reason", "incident", "rejected_attachments"])
-    if outcome == MessageOutcome.REFUSED and loops.may_answer(message):
+    if outcome == MessageOutcome.REFUSED:  # never a program's mail: `_decide` ignored that first
         outbox.enqueue_on_commit(replies.send_refusal_task, row.pk)
 
 

@@ -4,7 +4,7 @@ It is owed like every other message (`core.outbox`): the refused `InboundMessage
 `reply_sent_at` says it went, and the relay queues it again if its task was lost. The reply is
 marked as automatic (`Auto-Submitted: auto-replied`, RFC 3834), so that the sender's own
 responder does not answer it, and it is never owed to a program's mail: a message that `loops`
-ignores never reaches the refusal, and `may_answer` says so once more before sending.
+ignores is ignored before anything could refuse it, and a message without a sender is unreadable.
 """
 
 from __future__ import annotations

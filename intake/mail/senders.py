@@ -9,10 +9,9 @@ own incidents. A deactivated account is never brought back by mail, nor shadowed
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.utils.text import slugify
 
-from core.roles import REPORTER
+from ..accounts import new_reporter
 
 
 def account_of(address: str):
@@ -23,16 +22,7 @@ def account_of(address: str):
 
 def reporter_account(address: str, name: str = ""):
     """A new reporter account for `address`, named after it (rita.jones, rita.jones-2, ...)."""
-    User = get_user_model()
     local = address.rpartition("@")[0]
     base = slugify(local.replace(".", "-"))[:120].replace("-", ".") or "reporter"
-    username, n = base, 1
-    while User.objects.filter(username=username).exists():
-        n += 1
-        username = f"{base}-{n}"
     first, _, last = (name or "").partition(" ")
-    user = User(username=username, email=address, first_name=first[:150], last_name=last[:150])
-    user.set_unusable_password()
-    user.save()
-    user.groups.add(Group.objects.get_or_create(name=REPORTER)[0])
-    return user
+    return new_reporter(base, email=address, first_name=first[:150], last_name=last[:150])
