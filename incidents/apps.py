@@ -13,6 +13,11 @@ class IncidentsConfig(AppConfig):
         post_migrate.connect(ensure_sla_defaults, sender=self, dispatch_uid="incidents-sla-defaults")
         _watch_sla_configuration()
         _relay_owed_messages()
+        from . import major
+        from .signals import incident_transitioned
+
+        # Resolving a major incident resolves its children, in the same transaction.
+        incident_transitioned.connect(major.on_incident_transitioned, dispatch_uid="incidents.major.resolve_children")
 
 
 def _relay_owed_messages() -> None:

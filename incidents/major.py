@@ -221,7 +221,8 @@ def resolve_children(parent: Incident, user) -> None:
     """The major incident was resolved: so is every open incident under it, in the same
     transaction, each through the transition runner (its own history row, "Resolved with INC-...",
     and a public timeline entry with the parent's resolution notes, e-mailed to its reporter).
-    Called by the resolve transition itself (`services`), so every surface that resolves does this.
+    Called, in the resolve's transaction, by `on_incident_transitioned` (connected in
+    `IncidentsConfig.ready`), so every surface that resolves does this.
 
     A child on hold is resumed first, a new or triaged one started (with its assignee, else the
     parent's, else the commander), as the system would if a person did it by hand. One that still
@@ -265,3 +266,9 @@ def _resolve_child(parent: Incident, pk: int, user) -> None:
                                     **({"assignee": assignee} if assignee is not None else {}))
     services.transition(incident=child, user=actor, name="resolve", reason=reason,
                         resolution_code=parent.resolution_code, resolution_notes=parent.resolution_notes)
+
+
+def on_incident_transitioned(sender, incident: Incident, event, user, **kwargs) -> None:
+    """`incident_transitioned` receiver: a major incident resolved resolves its children."""
+    if event.transition == "resolve" and incident.is_major:
+        resolve_children(incident, user)

@@ -144,10 +144,6 @@ class IncidentTransitions(Transitions[Incident]):
             public=name in PUBLIC_TRANSITIONS,
         )
         incident_transitioned.send(sender=Incident, incident=incident, event=event, user=user)
-        if name == "resolve" and incident.is_major:
-            from . import major  # it writes through this module: imported when first needed
-
-            major.resolve_children(incident, user)
 
 
 TRANSITIONS = IncidentTransitions(Incident)

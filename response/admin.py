@@ -29,8 +29,9 @@ class MajorIncidentAdmin(admin.ModelAdmin):
     ordering = ("-opened_at", "-pk")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[MajorIncident]:
-        seen = selectors.majors_seen_by(request.user).values("pk")
-        return MajorIncident.objects.filter(pk__in=seen).annotate(children_count=Count("children"))
+        # The proxy's manager is the incident's: the read rule applies to it directly.
+        return (MajorIncident.objects.seen_internally_by(request.user).filter(is_major=True)
+                .annotate(children_count=Count("children")))
 
     @admin.display(description="Children", ordering="children_count")
     def children(self, incident: MajorIncident) -> int:
@@ -80,7 +81,7 @@ class MajorIncidentAdmin(admin.ModelAdmin):
             data = form.cleaned_data
             try:
                 major.declare(incident=incident, user=request.user, reason=data["reason"],
-                                       commander=data["commander"], comms_lead=data["comms_lead"])
+                              commander=data["commander"], comms_lead=data["comms_lead"])
             except WorkflowError as refusal:
                 form.add_error(None, refusal.message)
             else:
@@ -115,7 +116,7 @@ class MajorIncidentAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         try:
             major.name_roles(incident=incident, user=request.user, commander=data["commander"],
-                                 comms_lead=data["comms_lead"], reason=data["reason"])
+                             comms_lead=data["comms_lead"], reason=data["reason"])
         except WorkflowError as refusal:
             messages.error(request, refusal.message)
         else:

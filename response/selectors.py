@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
 from django.http import Http404
 
 from comms import stakeholders
@@ -33,11 +32,6 @@ class MajorIncidentView:
     @property
     def open_children(self) -> int:
         return sum(1 for child in self.children if child.is_open)
-
-
-def majors_seen_by(user) -> QuerySet[Incident]:
-    """The major incidents whose whole record the user reads, newest first (the incident_major index)."""
-    return Incident.objects.seen_internally_by(user).filter(is_major=True)
 
 
 def children_of(incident: Incident) -> list[Incident]:

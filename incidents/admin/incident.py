@@ -192,8 +192,6 @@ class IncidentAdmin(QuickListMixin, IncidentSlaAdminMixin, KnownErrorViews, Inci
             services.incident_save_edits(incident=obj, user=request.user, changed=changed)
         except services.WorkflowError as refusal:
             raise EditRefused(refusal.message) from refusal
-        except ValidationError as invalid:  # a parent that would make a loop, say
-            raise EditRefused(" ".join(invalid.messages)) from invalid
 
     def response_add(self, request: HttpRequest, obj: Incident, post_url_continue=None) -> HttpResponse:
         if not roles.can_view(request.user, obj):

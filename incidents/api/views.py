@@ -305,7 +305,7 @@ class IncidentViewSet(RequestChecksMixin, TransitionActions, mixins.ListModelMix
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         incident = major.declare(incident=incident, user=request.user, reason=data["reason"],
-                                          commander=data.get("commander"), comms_lead=data.get("comms_lead"))
+                                 commander=data.get("commander"), comms_lead=data.get("comms_lead"))
         return self.represent(incident)
 
     @extend_schema(summary="Stand a major incident down", parameters=[INCIDENT_PARAMETER],
@@ -319,7 +319,7 @@ class IncidentViewSet(RequestChecksMixin, TransitionActions, mixins.ListModelMix
         serializer = MajorStandDownSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         incident = major.stand_down(incident=incident, user=request.user,
-                                             reason=serializer.validated_data["reason"])
+                                    reason=serializer.validated_data["reason"])
         return self.represent(incident)
 
     # --- timeline ---------------------------------------------------------------------------------
