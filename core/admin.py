@@ -132,9 +132,9 @@ class TransitionAdminMixin:
     def transition_context(self, request: HttpRequest, obj) -> dict:
         """For the change form's template: the buttons this user gets, where they post, and why a
         button they would otherwise get is not there (four-eyes publishing)."""
+        offered, withheld = self.transitions.offered_and_withheld(obj, request.user)
         return {
-            "transitions": self.transitions.offered(obj, request.user),
-            "transitions_withheld": self.transitions.withheld(obj, request.user),
+            "transitions": offered, "transitions_withheld": withheld,
             "transition_url_name": f"admin:{self.opts.app_label}_{self.opts.model_name}_transition",
         }
 

@@ -158,35 +158,34 @@ class Transitions(Generic[M]):
         return (f"Someone other than you must {label} {self.describe(obj)}: you sent it for review or changed it "
                 f"since, and it needs a second person's approval.")
 
-    def withheld(self, obj: M, user) -> list[str]:
-        """The refusals behind four-eyes transitions this user would otherwise be offered, for a
-        page to say instead of a button."""
-        state = getattr(obj, self.field_name)
-        sentences = []
-        for name in self._declared:
-            t = getattr(self.model, name)._django_fsm.get_transition(state)
-            if t is not None and t.has_perm(obj, user):
-                refusal = self.second_person_refusal(obj, user, t)
-                if refusal:
-                    sentences.append(refusal)
-        return sentences
-
-    def offered(self, obj: M, user, *, include: Callable[[TransitionInfo], bool] | None = None) -> list[TransitionInfo]:
-        """The transitions `user` may take from the object's state now, in declared order.
+    def offered_and_withheld(self, obj: M, user) -> tuple[list[TransitionInfo], list[str]]:
+        """The transitions `user` may take from the object's state now, in declared order, and the
+        refusals behind the four-eyes ones they would otherwise be offered (for a page to say
+        instead of a button): one pass, so the history is read once for both.
 
         Guards that depend on the transition's own inputs (a reason, resolution notes) are checked
         when it is submitted, so that the refusal can say what is missing; their buttons are offered.
         """
         state = getattr(obj, self.field_name)
-        result = []
+        offered, withheld = [], []
         for name in self._declared:
             t = getattr(self.model, name)._django_fsm.get_transition(state)
-            if t is None or not t.has_perm(obj, user) or self.second_person_refusal(obj, user, t):
+            if t is None or not t.has_perm(obj, user):
                 continue
-            info = self.info(t)
-            if include is None or include(info):
-                result.append(info)
-        return result
+            refusal = self.second_person_refusal(obj, user, t)
+            if refusal:
+                withheld.append(refusal)
+            else:
+                offered.append(self.info(t))
+        return offered, withheld
+
+    def withheld(self, obj: M, user) -> list[str]:
+        """The refusals behind four-eyes transitions this user would otherwise be offered."""
+        return self.offered_and_withheld(obj, user)[1]
+
+    def offered(self, obj: M, user, *, include: Callable[[TransitionInfo], bool] | None = None) -> list[TransitionInfo]:
+        """The transitions `user` may take from the object's state now, in declared order."""
+        return [info for info in self.offered_and_withheld(obj, user)[0] if include is None or include(info)]
 
     def state_label(self, obj: M) -> str:
         return getattr(obj, f"get_{self.field_name}_display")().lower()
