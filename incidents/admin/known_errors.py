@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from knowledge_base import selectors as kb_selectors
 
@@ -43,7 +43,8 @@ class KnownErrorViews:
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         view = self.admin_site.admin_view
         return [
-            path("<path:object_id>/known-error/<int:ke_id>/apply/", view(self.apply_known_error_view),
+            path("<path:object_id>/known-error/<int:ke_id>/apply/",
+                 view(require_http_methods(["GET", "POST"])(self.apply_known_error_view)),
                  name=f"{prefix}_apply_known_error"),
             path("<path:object_id>/new-issue/", view(self.new_issue_view), name=f"{prefix}_new_issue"),
             *super().get_urls(),
@@ -64,8 +65,6 @@ class KnownErrorViews:
     def apply_known_error_view(self, request: HttpRequest, object_id: str, ke_id: int) -> HttpResponse:
         """GET: what applying the known error will do, with the public reply to read and edit first.
         POST: "Preview" shows the edited reply rendered; "Apply" links it and sends that reply."""
-        if request.method not in ("GET", "POST"):
-            return HttpResponseNotAllowed(["GET", "POST"])
         incident = self._visible_incident(request, object_id)
         if request.method == "POST" and "_preview" not in request.POST:
             return self._apply_known_error(request, incident, ke_id)

@@ -86,13 +86,13 @@ def _scored(table: str, bm25_weights: tuple[float, ...], groups: dict[float, lis
 def suggest(words: list[str], *, limit: int, public_only: bool):
     alias = router.db_for_read(KnownError)
     with connections[alias].cursor() as cursor:
-        weights = _weighted(plan.expand(words))
+        expanded = plan.expand(words)
+        weights = _weighted(expanded)
         frequency, cap = _frequencies(cursor, list(weights))
         if any(not frequency[w] for w in words):
             vocab = vocabulary.get(f"{alias}:sqlite", lambda: _load_vocabulary(cursor))
             corrections = plan.corrections(words, lambda w: frequency.get(w, 0) > 0, vocab)
-            for text, weight in _weighted(corrections).items():
-                weights[text] = max(weights.get(text, 0.0), weight)
+            weights = _weighted([*expanded, *corrections])
         common = {t for t in weights if frequency.get(t, 0) >= cap}
         # Keep the common terms only when the text has nothing else.
         wanted = [t for t in weights if t not in common and frequency.get(t, 1)] or list(common)
