@@ -31,8 +31,6 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from django.db import connection
 from django.db.models import Max
@@ -44,8 +42,9 @@ from intake.accounts import service_account
 from intake.models import AlertGroup, AlertSource, SourceKind
 from intake.tests.alert_payloads import alert, webhook
 
-from .api_load import api_keys
+from .api_load import UNTHROTTLED, api_keys, server_environment
 from .config import PROJECT_DIR, Config
+from .loadgen import KEY  # replaced by the load generator with a key new to each request
 from .pages import url_or_none
 from .portal_load import THROUGHPUT_TARGET, WORKERS, _clean_up, combine, gunicorn, load, log
 from .report import figure, median, percentile
@@ -58,29 +57,12 @@ REPEAT_GROUPS = 20
 SIZES = (1, 3, 5)  # alerts a payload carries, group by group
 COUNTED_AT = (2, 200)  # the repeats whose queries are counted
 STORM = 50  # alerts of the large group whose repeat is counted
-KEY = "__KEY__"  # replaced by the load generator with a key new to each request
-UNTHROTTLED = "1000000/min"
 QUICK_SCALE = 0.01  # below it (the harness's own tests), one round of the loads instead of two
 BASELINE = PROJECT_DIR / "core" / "tests" / "query_counts.json"
 
 
 def built() -> bool:
     return url_or_none("intake-alertmanager-list") is not None and url_or_none("bench_intake_alert") is not None
-
-
-@contextmanager
-def server_environment(**values: str) -> Iterator[None]:
-    """Variables of the gunicorn started inside (it copies this process's environment)."""
-    before = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def rounds(config: Config) -> int:

@@ -92,17 +92,23 @@ def api_keys(users: list, folder: Path) -> Iterator[tuple[Path, list[str]]]:
 
 
 @contextmanager
-def unthrottled() -> Iterator[None]:
-    """The gunicorn started inside gets a token rate no load here reaches (see the docstring)."""
-    before = os.environ.get("ITSM_API_THROTTLE_TOKEN")
-    os.environ["ITSM_API_THROTTLE_TOKEN"] = UNTHROTTLED
+def server_environment(**values: str) -> Iterator[None]:
+    """Variables of the gunicorn started inside (it copies this process's environment)."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
     try:
         yield
     finally:
-        if before is None:
-            os.environ.pop("ITSM_API_THROTTLE_TOKEN", None)
-        else:
-            os.environ["ITSM_API_THROTTLE_TOKEN"] = before
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def unthrottled():
+    """The gunicorn started inside gets a token rate no load here reaches (see the docstring)."""
+    return server_environment(ITSM_API_THROTTLE_TOKEN=UNTHROTTLED)
 
 
 def get_json(client: Client, key: str, path: str) -> tuple[dict, int]:

@@ -46,9 +46,10 @@ from incidents.models import Incident
 from intake.accounts import service_account
 from intake.models import InboundMessage, Mailbox, MailboxKind, MessageOutcome, UnknownSenders
 
-from .alert_ingest import KEY, UNTHROTTLED, rounds, server_environment
-from .api_load import api_keys
+from .alert_ingest import rounds
+from .api_load import UNTHROTTLED, api_keys, server_environment
 from .config import Config
+from .loadgen import KEY
 from .pages import url_or_none
 from .portal_load import WORKERS, _clean_up, combine, gunicorn, load, log
 from .report import figure
