@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "comms",
     "response",
     "compliance",
+    "drills",
     "dashboard",
 ]
 

@@ -60,6 +60,10 @@ class Team(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     tier = models.PositiveSmallIntegerField(default=2, choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")])
     email = models.EmailField(blank=True, help_text="Where team notifications go.")
+    security = models.BooleanField(
+        "security team", default=False,
+        help_text="Its members see every security incident, whichever team works it.",
+    )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
     # Membership is access (a Security member sees confidential incidents): who changed it is history.
     history = HistoricalRecords(m2m_fields=[members])
@@ -87,6 +91,11 @@ class Category(models.Model):
     default_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
     confidential = models.BooleanField(
         default=False, help_text="Incidents in this category are visible only to their team and incident managers."
+    )
+    security = models.BooleanField(
+        default=False,
+        help_text="Incidents in this category are security incidents: confidential, seen only by the security "
+                  "team, incident managers and named participants, with containment, evidence and regulatory clocks.",
     )
     runbook = runbook_field("category")
     history = HistoricalRecords()
@@ -242,6 +251,17 @@ class Incident(ConcurrentTransitionMixin, IncidentStateMachine):
     state = FSMField(max_length=20, choices=State.choices, default=State.NEW, protected=True)
     confidential = models.BooleanField(default=False, help_text="Visible only to its team and incident managers.")
     is_major = models.BooleanField("major incident", default=False)
+    # A security incident (its category says so, or an incident manager flagged it): confidential,
+    # and seen only by the security team, incident managers and its named participants.
+    security = models.BooleanField("security incident", default=False, editable=False)
+    # An exercise (a drill): it runs the real workflow, clocks and paging, and is kept out of the
+    # status page, external stakeholders and the metrics.
+    exercise = models.BooleanField("drill", default=False, editable=False)
+    # People named on the incident (legal, an outside investigator's contact, a manager from the
+    # business) who see it although neither its team nor a manager. Naming and removing one is an
+    # event on the timeline (kind security), not m2m history: no extra query on every save.
+    participants = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="participating_incidents",
+                                          blank=True, help_text="Named people who see this incident.")
     parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children")
     # A major incident's roles (`incidents.major.declare`): on the row, not in an app of their own,
     # because the incidents' escalation rule declares and the communications' audience reads them,
@@ -271,6 +291,11 @@ class Incident(ConcurrentTransitionMixin, IncidentStateMachine):
     resolution_code = models.CharField(max_length=20, choices=ResolutionCode.choices, blank=True)
     resolution_notes = models.TextField(blank=True)
     workaround = models.TextField(blank=True)
+    # The resolve step's record of how restoration was verified (tested in production or staging).
+    verification = models.TextField(
+        "restoration verified", blank=True,
+        help_text="How the fix was tested: in production or staging, by whom, with what result.",
+    )
 
     # Triage against the knowledge base (set by incidents.known_errors, never by a form): the known
     # error this incident is an instance of, or the decision that it is a new issue.
@@ -371,6 +396,9 @@ class Incident(ConcurrentTransitionMixin, IncidentStateMachine):
                 self.team_id = category.default_team_id
             if category.confidential:
                 self.confidential = True
+            if category.security:
+                self.security = True
+                self.confidential = True
 
 
 class Comment(models.Model):
@@ -432,6 +460,13 @@ class EventKind(models.TextChoices):
     UPDATE = "update", "Stakeholder update"
     MAJOR = "major", "Major incident"
     LINK = "link", "Linked incidents"
+    SECURITY = "security", "Security incident"
+    CONTAINMENT = "containment", "Containment step"
+    EVIDENCE = "evidence", "Evidence"
+    NOTICE = "notice", "Notice to legal or compliance"
+    REGULATORY = "regulatory", "Regulatory clock"
+    FORENSICS = "forensics", "External forensics"
+    DRILL = "drill", "Drill"
 
 
 class IncidentEvent(models.Model):

@@ -10,7 +10,7 @@ from django.contrib import admin
 
 from itsm.celery import app
 
-PROJECT_APPS = ("core", "knowledge_base", "incidents", "reviews", "webhooks", "intake", "comms", "compliance")
+PROJECT_APPS = ("core", "knowledge_base", "incidents", "reviews", "webhooks", "intake", "comms", "response", "compliance", "drills")
 
 # Names that queued messages and beat's table already hold: a task moved to another module must
 # keep its name, or messages in flight during a deploy would find no task.
