@@ -16,7 +16,9 @@ REPORTER = "Reporter"
 DESK_AGENT = "Service desk agent"
 RESOLVER = "Resolver"
 INCIDENT_MANAGER = "Incident manager"
-ALL_ROLES = (REPORTER, DESK_AGENT, RESOLVER, INCIDENT_MANAGER)
+# Reads the record and its proof (audit chain, conformance, metrics, exports); changes nothing.
+AUDITOR = "Auditor"
+ALL_ROLES = (REPORTER, DESK_AGENT, RESOLVER, INCIDENT_MANAGER, AUDITOR)
 # The roles that work incidents (`is_staff_role`), as group names for queries.
 STAFF_ROLES = (DESK_AGENT, RESOLVER, INCIDENT_MANAGER)
 
@@ -54,6 +56,10 @@ def is_desk_agent(user: AbstractBaseUser) -> bool:
 
 def is_incident_manager(user: AbstractBaseUser) -> bool:
     return bool(getattr(user, "is_superuser", False)) or INCIDENT_MANAGER in role_names(user)
+
+
+def is_auditor(user: AbstractBaseUser) -> bool:
+    return AUDITOR in role_names(user)
 
 
 def is_resolver(user: AbstractBaseUser) -> bool:

@@ -70,6 +70,7 @@ USERS = [
     DemoUser("maria", "Maria", "Moreau", roles.INCIDENT_MANAGER, None, "admin: every incident, major incidents"),
     # Four eyes: what maria sends for review, mark publishes.
     DemoUser("mark", "Mark", "Meyer", roles.INCIDENT_MANAGER, None, "admin: approves the reviews maria submits"),
+    DemoUser("alex", "Alex", "Adler", roles.AUDITOR, None, "admin: the audit trail, conformance and exports"),
     DemoUser("admin", "Ada", "Admin", None, None, "admin: configuration (superuser)"),
 ]
 

@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING
 
 from core.roles import (
     ALL_ROLES,
+    AUDITOR,
     DESK_AGENT,
     INCIDENT_MANAGER,
     REPORTER,
     RESOLVER,
     STAFF_ROLES,
+    is_auditor,
     is_desk_agent,
     is_incident_manager,
     is_resolver,
@@ -26,8 +28,8 @@ from core.roles import (
 )
 
 __all__ = [
-    "ALL_ROLES", "DESK_AGENT", "INCIDENT_MANAGER", "REPORTER", "RESOLVER", "ROLE_PERMISSIONS", "STAFF_ROLES",
-    "can_comment", "can_view", "can_work_on", "is_desk_agent", "is_incident_manager", "is_member", "is_resolver",
+    "ALL_ROLES", "AUDITOR", "DESK_AGENT", "INCIDENT_MANAGER", "REPORTER", "RESOLVER", "ROLE_PERMISSIONS", "STAFF_ROLES",
+    "can_comment", "can_view", "can_work_on", "is_auditor", "is_desk_agent", "is_incident_manager", "is_member", "is_resolver",
     "is_staff_role", "preload_roles_and_teams", "role_names", "sees_internal", "team_ids",
 ]
 
@@ -44,6 +46,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     REPORTER: [],
     DESK_AGENT: [*_WORK, "add_incident", "triage_incident", "view_priorityrule", "view_holdreason"],
     RESOLVER: _WORK,
+    AUDITOR: [],
     INCIDENT_MANAGER: [*_WORK, "add_incident", "triage_incident", "add_team", "change_team",
                        "add_category", "change_category", "add_service", "change_service",
                        "view_priorityrule", "change_priorityrule", "view_notification", "view_holdreason",
