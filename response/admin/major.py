@@ -14,9 +14,9 @@ from core.errors import WorkflowError
 from incidents import major, roles
 from incidents.models import Incident
 
-from . import selectors
-from .forms import DeclareForm, RolesForm, StandDownForm
-from .models import MajorIncident
+from .. import selectors
+from ..forms import DeclareForm, RolesForm, StandDownForm
+from ..models import MajorIncident
 
 
 @admin.register(MajorIncident)
