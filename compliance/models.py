@@ -15,6 +15,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from simple_history import register
 
+from .metrics.models import SlaMetrics  # noqa: F401  (the SLA metrics' admin page and permission)
+
 register(get_user_model(), app=__package__, m2m_fields=["groups", "user_permissions"],
          excluded_fields=["password", "last_login"])
 register(Group, app=__package__, m2m_fields=["permissions"])
