@@ -26,6 +26,14 @@ from rest_framework.serializers import as_serializer_error
 from core.errors import WorkflowError
 
 NOT_FOUND = "Not found (or not yours to see)."
+# PostgreSQL's numeric_value_out_of_range: the one DataError a request can cause by itself.
+OUT_OF_RANGE = "22003"
+
+
+def _out_of_range(exc: Exception) -> bool:
+    """A number past the column's type. Any other DataError (a string longer than its column, a
+    bad date) is a validation the code forgot: a 500 that gets reported, not a 400 that hides it."""
+    return isinstance(exc, DataError) and getattr(exc.__cause__, "sqlstate", None) == OUT_OF_RANGE
 
 
 class Conflict(exceptions.APIException):
@@ -103,7 +111,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
-    elif isinstance(exc, (OverflowError, DataError)):
+    elif isinstance(exc, OverflowError) or _out_of_range(exc):
         # An id past 64 bits in a filter or a path: SQLite cannot bind it (OverflowError), and
         # PostgreSQL refuses it for a bigint column (DataError, "out of range").
         exc = exceptions.ValidationError({"non_field_errors": ["A number in the request is out of range."]})

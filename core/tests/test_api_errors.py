@@ -79,8 +79,29 @@ def test_a_bug_is_left_to_djangos_500_handling(exc):
     assert exception_handler(exc, {}) is None
 
 
-def test_a_value_the_database_refuses_as_out_of_range_is_400_not_500():
+class _DriverError(Exception):
+    """What psycopg raises, as far as the handler reads it: its SQLSTATE."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(sqlstate)
+        self.sqlstate = sqlstate
+
+
+def _data_error(sqlstate: str, message: str):
     from django.db import DataError
 
-    status, body = body_of(DataError("value \"40468176917295489909270773760\" is out of range for type bigint"))
+    error = DataError(message)
+    error.__cause__ = _DriverError(sqlstate)  # as Django's wrapper raises it: `from` the driver's
+    return error
+
+
+def test_a_value_the_database_refuses_as_out_of_range_is_400_not_500():
+    status, body = body_of(_data_error("22003", 'value "40468176917295489909270773760" is out of range for type bigint'))
     assert status == 400 and "out of range" in body["detail"]
+
+
+@pytest.mark.parametrize("sqlstate", ["22001", "22007", None])
+def test_any_other_data_error_is_a_bug_left_to_djangos_500_handling(sqlstate):
+    """A string longer than its column (22001) or a malformed date (22007) is a validation the code
+    forgot; answering 400 "out of range" would hide it."""
+    assert exception_handler(_data_error(sqlstate, "value too long for type character varying(20)"), {}) is None
