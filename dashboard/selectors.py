@@ -7,6 +7,9 @@ counts a confidential incident its viewer may not see.
 The SLA states are `incidents.selectors`' own (what the changelist's SLA filter narrows to), so a
 count here and the list its link opens are the same rows.
 
+The performance figures (MTTA, MTTR, SLA met, the open trend, breaches by team) leave drills
+(`Incident.exercise`) out; the open work's counts and lists keep them, as the team works them.
+
 Durations (MTTA, MTTR) are wall-clock from stored timestamps, time on hold included: the mean of
 `responded_at - opened_at` and of `resolved_at - opened_at`, computed by `AVG` in the database.
 """
@@ -17,10 +20,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Avg, Count, F, FloatField, Func, Max, Q, QuerySet, Window
+from django.db.models import Avg, Count, F, Max, Q, QuerySet, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
+from core.durations import Mean, SecondsBetween, Share, seconds
 from incidents import selectors as incident_selectors
 from incidents.models import Incident, Page, Priority, Team
 from incidents.workflow import OPEN_STATES, State
@@ -35,6 +39,12 @@ def _visible(user) -> QuerySet[Incident]:
     # What the admin lists (its figures link there): a staff member's own confidential report is
     # followed on the portal, not counted here.
     return Incident.objects.seen_internally_by(user)
+
+
+def _measured(user) -> QuerySet[Incident]:
+    # The figures of how the desk performs (MTTA, MTTR, SLA met, the trend, breaches) leave drills
+    # out: an exercise is rehearsal, not service. The open work (counts, queues, lists) keeps them.
+    return _visible(user).filter(exercise=False)
 
 
 def _team_scope(team_ids: Iterable[int] | None) -> Q:
@@ -145,26 +155,6 @@ WINDOWS = (7, 30)
 
 
 @dataclass(frozen=True)
-class Mean:
-    """A mean duration over `count` incidents (None when there were none)."""
-
-    value: timedelta | None
-    count: int
-
-
-@dataclass(frozen=True)
-class Share:
-    """`met` of `count` incidents; `percent` None when there were none."""
-
-    met: int
-    count: int
-
-    @property
-    def percent(self) -> float | None:
-        return 100 * self.met / self.count if self.count else None
-
-
-@dataclass(frozen=True)
 class PriorityMetrics:
     """One row of the manager's table: a priority (None for all of them), per window in days."""
 
@@ -180,34 +170,12 @@ def window_starts(now: datetime) -> dict[int, datetime]:
     return {days: start - timedelta(days=days) for days in WINDOWS}
 
 
-class SecondsBetween(Func):
-    """`later - earlier` in seconds, computed by the database itself (PostgreSQL and SQLite, the
-    two the project runs on). Django's datetime subtraction on SQLite calls a Python function for
-    every row (`django_timestamp_diff`), which was most of these figures' time; `julianday` is
-    SQLite's own."""
-
-    template = "EXTRACT(EPOCH FROM (%(expressions)s))::double precision"
-    arg_joiner = " - "
-    output_field = FloatField()
-
-    def __init__(self, later: str, earlier: str) -> None:
-        super().__init__(F(later), F(earlier))
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection, template="((julianday(%(expressions)s)) * 86400.0)",
-                              arg_joiner=") - julianday(", **extra)
-
-
-def _seconds(value: float | None) -> timedelta | None:
-    return None if value is None else timedelta(seconds=round(value))
-
-
 def response_and_resolution(user, *, starts: dict[int, datetime]) -> list[PriorityMetrics]:
     """MTTA over the incidents opened in each window that have been responded to; MTTR and SLA
     met (resolved by `resolve_by`) over the incidents resolved in each window. Two grouped queries
     (by priority), on `incident_newest` and `incident_resolved`; the "all" row is the weighted
     mean of the priorities' (each mean times its count; the means are to the second)."""
-    visible = _visible(user)
+    visible = _measured(user)
     widest = starts[max(WINDOWS)]
     acknowledged = {}
     for days, since in starts.items():
@@ -237,8 +205,8 @@ def response_and_resolution(user, *, starts: dict[int, datetime]) -> list[Priori
 def _metrics(priority: int | None, f: dict) -> PriorityMetrics:
     return PriorityMetrics(
         priority=priority,
-        mtta={d: Mean(_seconds(f.get(f"mtta_{d}")), f.get(f"acked_{d}", 0)) for d in WINDOWS},
-        mttr={d: Mean(_seconds(f.get(f"mttr_{d}")), f.get(f"resolved_{d}", 0)) for d in WINDOWS},
+        mtta={d: Mean(seconds(f.get(f"mtta_{d}")), f.get(f"acked_{d}", 0)) for d in WINDOWS},
+        mttr={d: Mean(seconds(f.get(f"mttr_{d}")), f.get(f"resolved_{d}", 0)) for d in WINDOWS},
         sla_met={d: Share(f.get(f"met_{d}", 0), f.get(f"targeted_{d}", 0)) for d in WINDOWS},
     )
 
@@ -284,7 +252,7 @@ def open_by_priority(user, *, now: datetime, days: int = 30) -> tuple[list[date]
     SQLite reads the whole table.
     """
     day_list, ends = day_ends(now, days)
-    visible = _visible(user)
+    visible = _measured(user)
     still_open = visible.filter(state__in=OPEN_STATES).values("priority").order_by().annotate(
         **{f"d{i}": Count("pk", filter=Q(opened_at__lte=end)) for i, end in enumerate(ends)})
     since = ends[0] - timedelta(days=1)
@@ -317,7 +285,7 @@ def breaches_by_team(user, *, since: datetime, now: datetime) -> list[TeamBreach
     by the team's name (unique), as grouping by the incident's `team_id` leads SQLite to walk a
     team-first index over the whole table."""
     rows = (
-        _visible(user).filter(incident_selectors.sla_breached_q(now), opened_at__gte=since)
+        _measured(user).filter(incident_selectors.sla_breached_q(now), opened_at__gte=since)
         .values("team__name").order_by()
         .annotate(team_ref=Max("team_id"), breached=Count("pk"))
     )
