@@ -10,11 +10,14 @@ class IntakeConfig(AppConfig):
     def ready(self) -> None:
         from core.outbox import register_relay
         from incidents import panels
+        from tokens.services import read_with_user
 
         from . import panels as intake_panels
         from .mail import replies
 
         post_migrate.connect(_grant, sender=self, dispatch_uid="intake-roles")
+        # An alert source posts with its account's token: its source comes with the token's query.
+        read_with_user("alert_source")
         # A refusal to an unknown sender whose task was lost is queued again (intake.mail.replies).
         register_relay("intake refusals", replies.stale)
         # The alerts behind a monitoring incident, on its admin page.

@@ -149,7 +149,7 @@ class AlertIntakeBase(RequestChecksMixin, viewsets.ViewSet):
 
     def source(self, request: Request) -> AlertSource:
         try:
-            source = AlertSource.objects.get(service_user=request.user)
+            source = request.user.alert_source  # read with the token (`tokens.services.read_with_user`)
         except AlertSource.DoesNotExist:
             raise PermissionDenied("This token is not an alert source's: issue one from the source in the admin "
                                    "(Intake → Alert sources).") from None
