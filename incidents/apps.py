@@ -18,6 +18,10 @@ class IncidentsConfig(AppConfig):
 
         # Resolving a major incident resolves its children, in the same transaction.
         incident_transitioned.connect(major.on_incident_transitioned, dispatch_uid="incidents.major.resolve_children")
+        from . import security
+
+        # Triage into a security category is a security event on the timeline.
+        incident_transitioned.connect(security.on_incident_transitioned, dispatch_uid="incidents.security.triaged")
 
 
 def _relay_owed_messages() -> None:

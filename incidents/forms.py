@@ -35,12 +35,16 @@ def staff_users() -> QuerySet:
     return _users_matching(Q(groups__name__in=roles.STAFF_ROLES))
 
 
-def assignable_users(team_id: int | None, *, confidential: bool = False) -> QuerySet:
+def assignable_users(team_id: int | None, *, confidential: bool = False, security: bool = False) -> QuerySet:
     """People who may be given an incident of this team: its resolvers, desk agents, incident
-    managers; for a confidential incident its team's staff and incident managers only.
+    managers; for a confidential incident its team's staff and incident managers only; for a
+    security incident the security teams' staff and incident managers only.
 
     The same rule as `roles.can_work_on`, as SQL, so the choice list offers no one the service refuses.
     """
+    if security:
+        return _users_matching(Q(groups__name=roles.INCIDENT_MANAGER)
+                               | Q(groups__name__in=[roles.DESK_AGENT, roles.RESOLVER], teams__security=True))
     if confidential:
         who = Q(groups__name=roles.INCIDENT_MANAGER)
         if team_id is not None:
@@ -70,7 +74,8 @@ def _input_field(name: str, transition: str, incident: Incident, user) -> forms.
         return forms.ModelChoiceField(Team.objects.all(), required=False, initial=initial, label="Team")
     if name == "assignee":
         return forms.ModelChoiceField(
-            assignable_users(incident.team_id, confidential=incident.confidential), required=False, label="Assignee",
+            assignable_users(incident.team_id, confidential=incident.confidential, security=incident.security),
+            required=False, label="Assignee",
             initial=incident.assignee_id or user.pk,
         )
     if name == "hold_kind":

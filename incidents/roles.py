@@ -27,10 +27,13 @@ from core.roles import (
     role_names,
 )
 
+from . import visibility
+from .visibility import is_security_member, team_ids
+
 __all__ = [
     "ALL_ROLES", "AUDITOR", "DESK_AGENT", "INCIDENT_MANAGER", "REPORTER", "RESOLVER", "ROLE_PERMISSIONS", "STAFF_ROLES",
     "can_comment", "can_view", "can_work_on", "is_auditor", "is_desk_agent", "is_incident_manager", "is_member", "is_resolver",
-    "is_staff_role", "preload_roles_and_teams", "role_names", "sees_internal", "team_ids",
+    "is_security_member", "is_staff_role", "preload_roles_and_teams", "role_names", "sees_internal", "team_ids",
 ]
 
 if TYPE_CHECKING:
@@ -54,17 +57,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-def team_ids(user: AbstractBaseUser) -> frozenset[int]:
-    """Ids of the teams the user belongs to, cached on the user object for the request."""
-    if not getattr(user, "is_authenticated", False):
-        return frozenset()
-    cached = getattr(user, "_itsm_team_ids", None)
-    if cached is None:
-        cached = frozenset(user.teams.values_list("pk", flat=True))
-        user._itsm_team_ids = cached
-    return cached
-
-
 def preload_roles_and_teams(users: Iterable[AbstractBaseUser]) -> None:
     """Read the roles and team ids of all these users in two queries into the caches the rules
     read (`role_names`, `team_ids`): asking `can_view`/`sees_internal` about many users (the owners
@@ -75,11 +67,15 @@ def preload_roles_and_teams(users: Iterable[AbstractBaseUser]) -> None:
     users = list(users)
     preload_role_names(users)
     teams: dict[int, set[int]] = defaultdict(set)
+    security: dict[int, set[int]] = defaultdict(set)
     memberships = Team.members.through.objects.filter(user_id__in=[user.pk for user in users])
-    for user_id, team_id in memberships.values_list("user_id", "team_id"):
+    for user_id, team_id, is_security in memberships.values_list("user_id", "team_id", "team__security"):
         teams[user_id].add(team_id)
+        if is_security:
+            security[user_id].add(team_id)
     for user in users:
         user._itsm_team_ids = frozenset(teams[user.pk])
+        user._itsm_security_team_ids = frozenset(security[user.pk])
 
 
 def is_member(user: AbstractBaseUser, team: Team | int | None) -> bool:
@@ -91,14 +87,10 @@ def is_member(user: AbstractBaseUser, team: Team | int | None) -> bool:
 
 def can_work_on(user: AbstractBaseUser, incident: Incident) -> bool:
     """Desk agents and incident managers act on every incident; a resolver on their team's. A
-    confidential incident only its own team and incident managers work on: the desk that logged it
-    hands it over, and a staff member who reported it follows it as its reporter."""
-    if incident.confidential:
-        return (getattr(user, "is_superuser", False) or is_incident_manager(user)
-                or (is_staff_role(user) and is_member(user, incident.team_id)))
-    if is_desk_agent(user) or is_incident_manager(user):
-        return True
-    return is_resolver(user) and is_member(user, incident.team_id)
+    confidential incident only its own team's staff and incident managers work on, a security one
+    the security team's staff and incident managers: the desk that logged it hands it over, and a
+    staff member who reported it follows it as its reporter. The rule: `visibility.WORK`."""
+    return visibility.WORK.allows(user, incident)
 
 
 def can_comment(user: AbstractBaseUser, incident: Incident) -> bool:
@@ -108,28 +100,14 @@ def can_comment(user: AbstractBaseUser, incident: Incident) -> bool:
 
 
 def sees_internal(user: AbstractBaseUser, incident: Incident) -> bool:
-    """Who reads the incident's work notes, internal files and whole timeline: staff who may see it
-    for their work. A staff member who reported a confidential incident (a phishing mail they
-    clicked) reads it as its reporter does, not the investigating team's notes."""
-    if not is_staff_role(user):
-        return False
-    if not incident.confidential or getattr(user, "is_superuser", False):
-        return True
-    return is_incident_manager(user) or is_member(user, incident.team_id)
+    """Who reads the incident's work notes, internal files and whole timeline: staff (and auditors)
+    who may see it for their work. A staff member who reported a confidential incident (a phishing
+    mail they clicked) reads it as its reporter does, not the investigating team's notes. The rule:
+    `visibility.INTERNAL`, whose SQL twin is `IncidentQuerySet.seen_internally_by`."""
+    return visibility.INTERNAL.allows(user, incident)
 
 
 def can_view(user: AbstractBaseUser, incident: Incident) -> bool:
-    """The object-level read rule; `IncidentQuerySet.visible_to` is the same rule in SQL."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if getattr(user, "is_superuser", False):
-        return True
-    if incident.confidential:
-        return (
-            is_incident_manager(user)
-            or is_member(user, incident.team_id)
-            or incident.reporter_id == user.pk
-        )
-    if is_staff_role(user):
-        return True
-    return incident.reporter_id == user.pk
+    """The object-level read rule (`visibility.READ`); `IncidentQuerySet.visible_to` is the same
+    rule in SQL."""
+    return visibility.READ.allows(user, incident)

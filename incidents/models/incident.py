@@ -12,7 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from knowledge_base.workflow import State as KnowledgeState
 
-from .. import roles
+from .. import visibility
 from ..workflow import OPEN_STATES, IncidentStateMachine, State, transition_done
 
 
@@ -202,27 +202,15 @@ class IncidentQuerySet(models.QuerySet):
         return self.filter(state__in=OPEN_STATES)
 
     def visible_to(self, user) -> IncidentQuerySet:
-        """The read rule of `roles.can_view`, as SQL."""
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        if user.is_superuser:
-            return self
-        own = Q(reporter=user)
-        if roles.is_staff_role(user):
-            if roles.is_incident_manager(user):
-                return self
-            return self.filter(Q(confidential=False) | own | Q(team_id__in=roles.team_ids(user)))
-        return self.filter(own)
+        """The read rule of `roles.can_view`, as SQL: both are `visibility.READ`."""
+        return visibility.READ.filter(self, user)
 
     def seen_internally_by(self, user) -> IncidentQuerySet:
-        """The rule of `roles.sees_internal` as SQL: the incidents whose whole record (work notes,
-        internal files, the staff timeline) the user reads, which is what the admin lists. A staff
-        member's own confidential report is not among them: they follow it on the portal."""
-        if not getattr(user, "is_authenticated", False) or not roles.is_staff_role(user):
-            return self.none()
-        if user.is_superuser or roles.is_incident_manager(user):
-            return self
-        return self.filter(Q(confidential=False) | Q(team_id__in=roles.team_ids(user)))
+        """The rule of `roles.sees_internal` as SQL (both are `visibility.INTERNAL`): the incidents
+        whose whole record (work notes, internal files, the staff timeline) the user reads, which is
+        what the admin lists. A staff member's own confidential report is not among them: they
+        follow it on the portal."""
+        return visibility.INTERNAL.filter(self, user)
 
 
 class Incident(ConcurrentTransitionMixin, IncidentStateMachine):
@@ -397,6 +385,8 @@ class Incident(ConcurrentTransitionMixin, IncidentStateMachine):
             if category.confidential:
                 self.confidential = True
             if category.security:
+                # Read by the triage that did it, to say so on the timeline (`security.on_incident_transitioned`).
+                self.became_security = not self.security
                 self.security = True
                 self.confidential = True
 
