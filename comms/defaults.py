@@ -30,6 +30,18 @@ TEMPLATES = [
      "A security incident is being handled: {{ summary }} (priority {{ priority }}, reported {{ started }}).\n\n"
      "[What is known of the systems and data affected, and what was contained]\n\n"
      "Treat this notice as confidential. The incident: {{ link }}"),
+    ("Notice to legal and compliance (e-mail)", Purpose.SECURITY, Channel.EMAIL,
+     "[{{ reference }}] Security incident: notice to legal and compliance",
+     "For your assessment: a security incident is being handled, {{ summary }} (priority {{ priority }}, "
+     "reported {{ started }}, now {{ state|lower }}).\n\n"
+     "[What data and whose may be affected; whether a regulator or the customers must be told, and by when]\n\n"
+     "Confidential: do not forward. The incident: {{ link }}"),
+    ("Affected customers: security incident (e-mail)", Purpose.UPDATE, Channel.EMAIL,
+     "Important information about your account",
+     "We are writing to tell you about a security incident that may affect you.\n\n"
+     "[What happened, what information was involved, and what we have done]\n\n"
+     "[What you should do: change your password, watch for unexpected messages]\n\n"
+     "We are sorry for the trouble. Reply to this e-mail with any question."),
     ("Investigating (status page)", Purpose.INITIAL, Channel.STATUS_PAGE, "",
      "We are investigating a problem{% if service %} with {{ service }}{% endif %}: {{ summary }}."),
     ("Update (status page)", Purpose.UPDATE, Channel.STATUS_PAGE, "",

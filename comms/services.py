@@ -35,9 +35,11 @@ def _check_poster(user, incident: Incident) -> None:
 
 
 def post_update(*, incident: Incident, author, body: str, subject: str = "", to_internal: bool = False,
-                to_external: bool = False, to_status_page: bool = False, template: Template | None = None) -> Update:
-    """Send an update to the audiences chosen. ValidationError (by field) for what is missing,
-    PermissionDenied for someone who does not work on the incident."""
+                to_external: bool = False, to_status_page: bool = False, template: Template | None = None,
+                to_customers: bool = False) -> Update:
+    """Send an update to the audiences chosen (`to_customers`: the affected customers of a security
+    incident, and only them). ValidationError (by field) for what is missing, PermissionDenied for
+    someone who does not work on the incident."""
     _check_poster(author, incident)
     body = clean_text(body)
     errors = {}
@@ -45,10 +47,12 @@ def post_update(*, incident: Incident, author, body: str, subject: str = "", to_
         errors["body"] = "Write the update before sending it."
     elif len(body) > TEXT_LIMIT:
         errors["body"] = f"An update has at most {TEXT_LIMIT:,} characters (this one has {len(body):,})."
-    if not (to_internal or to_external or to_status_page):
+    if not (to_internal or to_external or to_status_page or to_customers):
         errors["to_internal"] = "Choose who hears it: the internal audience, the external one, the status page."
     if to_status_page and incident.confidential:
         errors["to_status_page"] = f"{incident.reference} is confidential: it is never on the status page."
+    if to_customers and not stakeholders.customers(incident):
+        errors["to_customers"] = f"{incident.reference} has no affected customers listed."
     if errors:
         raise ValidationError(errors)
     subject = mail_subject(subject) or f"Update: {incident.summary}"
@@ -67,6 +71,11 @@ def post_update(*, incident: Incident, author, body: str, subject: str = "", to_
             UpdateMessage(update=update, recipient=recipient.address, audience=recipient.audience)
             for recipient in stakeholders.audience(locked) if recipient.audience in audiences
         ], ignore_conflicts=True)
+        if to_customers:
+            UpdateMessage.objects.bulk_create([
+                UpdateMessage(update=update, recipient=recipient.address, audience=recipient.audience)
+                for recipient in stakeholders.customers(locked)
+            ], ignore_conflicts=True)
         incidents.stakeholder_update(incident=locked, author=author, public=to_external or to_status_page,
                                      message=body[:300])
         outbox.enqueue_on_commit(send_update_task, update.pk)

@@ -12,6 +12,7 @@ that no update about it reaches a mailbox that could not open it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -103,4 +104,31 @@ def audience(incident: Incident) -> list[Recipient]:
                 collect.team(row.team, wanted, "added", **extra)
             else:
                 collect.address(row.email, row.email, wanted, "added", **extra)
+    return list(collect.found.values())
+
+
+# --- the affected customers of a security incident ------------------------------------------------
+# Their own audience: an update is addressed to them alone, never to them by way of "external", and
+# they read only what is posted to them (no work notes: an update is its own text). Who they are is
+# kept by the security response, above this app, which registers where to find them.
+CUSTOMERS = "customers"
+CustomerSource = Callable[[Incident], Iterable[tuple[str, str]]]
+CUSTOMER_SOURCES: list[CustomerSource] = []
+
+
+def register_customers(source: CustomerSource) -> CustomerSource:
+    """`source(incident)` yields (name, address) of each customer it affected; from an app's `ready()`."""
+    if source not in CUSTOMER_SOURCES:
+        CUSTOMER_SOURCES.append(source)
+    return source
+
+
+def customers(incident: Incident) -> list[Recipient]:
+    """The affected customers of an incident, once each; none for a drill, which nobody outside hears of."""
+    if incident.exercise:
+        return []
+    collect = _Collector(incident)
+    for source in CUSTOMER_SOURCES:
+        for name, address in source(incident):
+            collect.address(address, name, CUSTOMERS, "affected customer")
     return list(collect.found.values())

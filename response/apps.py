@@ -14,10 +14,12 @@ class ResponseConfig(AppConfig):
         from incidents import panels
 
         from .panels import admin_panel, portal_panel
+        from .security import hooks as security_hooks
 
         post_migrate.connect(_grant, sender=self, dispatch_uid="response-roles")
         panels.register("admin", "response.major", admin_panel)
         panels.register("portal", "response.part_of", portal_panel)
+        security_hooks.connect(self)
 
 
 def _grant(sender, using="default", apps=None, **kwargs) -> None:

@@ -27,6 +27,7 @@ PINNED_TASK_NAMES = {
     "intake.tasks.poll_mailbox",
     "intake.tasks.poll_mailboxes",
     "intake.tasks.send_refusal",
+    "response.tasks.send_notice",
     "reviews.tasks.create_required_review",
     "reviews.tasks.remind_overdue_action_items",
     "reviews.tasks.send_reminder",
@@ -41,6 +42,8 @@ NOT_IN_ADMIN = {
     "incidents.SlaConfigStamp": "the SLA configuration's cache stamp, renewed by every change",
     "incidents.Comment": "read and written on the incident's change page, under the incident's access rules",
     "incidents.Attachment": "listed and uploaded on the incident's change page, under the incident's access rules",
+    "response.ContainmentStep": "ticked on the security incident's page, where its timeline shows who and when",
+    "response.AffectedCustomer": "listed and added on the security incident's page, under its access rules",
 }
 
 

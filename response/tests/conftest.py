@@ -14,3 +14,12 @@ from incidents.tests.conftest import (  # noqa: F401
     security_category,
     security_team,
 )
+from response.tests.security_support import (  # noqa: F401, E402
+    auditor,
+    legal,
+    phishing,
+    phishing_category,
+    sam,
+    sec_team,
+    sofia,
+)
