@@ -9,6 +9,7 @@ class ComplianceConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_grant_metrics, sender=self, dispatch_uid="compliance-metrics-roles")
+        _chain_audit(self)
 
 
 def _grant_metrics(sender, using="default", apps=None, **kwargs) -> None:
@@ -18,3 +19,27 @@ def _grant_metrics(sender, using="default", apps=None, **kwargs) -> None:
     from core.roles import AUDITOR, INCIDENT_MANAGER
 
     grant(sender.label, {role: ["view_slametrics"] for role in (INCIDENT_MANAGER, AUDITOR)}, using=using)
+
+
+def _chain_audit(config: AppConfig) -> None:
+    """Every event, history row and export joins the audit chain in its own transaction."""
+    from simple_history.signals import post_create_historical_m2m_records, post_create_historical_record
+
+    from incidents import events
+
+    from .audit import sources
+
+    events.register_owed(sources.on_events)
+    post_create_historical_record.connect(sources.on_history, dispatch_uid="compliance-audit-history")
+    post_create_historical_m2m_records.connect(sources.on_m2m_history, dispatch_uid="compliance-audit-m2m")
+    post_migrate.connect(_grant_audit, sender=config, dispatch_uid="compliance-audit-roles")
+
+
+def _grant_audit(sender, using="default", apps=None, **kwargs) -> None:
+    """Incident managers and auditors read the audit trail and export bundles (of the incidents
+    each may see)."""
+    from core.permissions import grant
+    from core.roles import AUDITOR, INCIDENT_MANAGER
+
+    grant(sender.label, {role: ["view_auditentry", "export_audit"] for role in (INCIDENT_MANAGER, AUDITOR)},
+          using=using)
