@@ -16,6 +16,7 @@ from core.text import clean_text, mail_subject
 from incidents import mail_ids, roles
 from incidents import services as incidents
 from incidents.models import Incident, Team
+from incidents.notifications import drill_marked
 
 from . import stakeholders
 from .delivery import send_update_task
@@ -51,6 +52,12 @@ def post_update(*, incident: Incident, author, body: str, subject: str = "", to_
         errors["to_internal"] = "Choose who hears it: the internal audience, the external one, the status page."
     if to_status_page and incident.confidential:
         errors["to_status_page"] = f"{incident.reference} is confidential: it is never on the status page."
+    if incident.exercise:
+        # A drill is rehearsed inside: the public and external stakeholders never hear of it.
+        if to_status_page:
+            errors["to_status_page"] = f"{incident.reference} is a drill: it is never on the status page."
+        if to_external:
+            errors["to_external"] = f"{incident.reference} is a drill: only the internal audience hears its updates."
     if to_customers and not stakeholders.customers(incident):
         errors["to_customers"] = f"{incident.reference} has no affected customers listed."
     if errors:
@@ -58,6 +65,7 @@ def post_update(*, incident: Incident, author, body: str, subject: str = "", to_
     subject = mail_subject(subject) or f"Update: {incident.summary}"
     if mail_ids.reference_in_subject(subject) != incident.reference:
         subject = mail_subject(f"[{incident.reference}] {subject}")
+    subject = mail_subject(drill_marked(incident, subject))
     audiences = {Audience.INTERNAL} if to_internal else set()
     if to_external:
         audiences.add(Audience.EXTERNAL)
@@ -92,6 +100,8 @@ def add_stakeholder(*, incident: Incident, by, audience: str, user=None, team: T
         raise ValidationError("Choose one: a person, a team or an e-mail address.")
     if audience not in Audience.values:
         raise ValidationError({"audience": "Internal or external."})
+    if incident.exercise and audience == Audience.EXTERNAL:
+        raise ValidationError({"audience": f"{incident.reference} is a drill: it has no external audience."})
     if incident.confidential and audience == Audience.INTERNAL:
         if user is not None and not roles.sees_internal(user, incident):
             raise ValidationError({"user": f"{user} may not read {incident.reference}, which is confidential; "
@@ -119,7 +129,7 @@ def followable(incident: Incident) -> bool:
     """What the status page shows and a portal user may follow: an ongoing, public major incident."""
     from incidents.workflow import OPEN_STATES
 
-    return incident.is_major and not incident.confidential and incident.state in OPEN_STATES
+    return incident.is_major and not incident.confidential and not incident.exercise and incident.state in OPEN_STATES
 
 
 def follow(*, incident: Incident, user) -> Stakeholder | None:

@@ -8,6 +8,8 @@ by hand (`Stakeholder`): a person, a team, a free address, each as internal or e
 A confidential incident's internal audience is held to its read rule: a person only if they may
 read its whole record (`roles.sees_internal`), a team's shared address only for its own team, so
 that no update about it reaches a mailbox that could not open it.
+
+A drill (`Incident.exercise`) has an internal audience only: nothing about an exercise goes outside.
 """
 
 from __future__ import annotations
@@ -91,7 +93,8 @@ def audience(incident: Incident) -> list[Recipient]:
             collect.person(manager, Audience.INTERNAL, f"incident manager ({why})")
     added = list(Stakeholder.objects.filter(incident=incident).select_related("user", "team")
                  .prefetch_related("team__members"))
-    for wanted in (Audience.INTERNAL, Audience.EXTERNAL):
+    # A drill has no external audience: its reporter is simulated, and nobody outside hears of it.
+    for wanted in (Audience.INTERNAL,) if incident.exercise else (Audience.INTERNAL, Audience.EXTERNAL):
         if wanted == Audience.EXTERNAL:
             collect.person(incident.reporter, Audience.EXTERNAL, "reported it")
         for row in added:

@@ -75,6 +75,16 @@ def addressed_to(incident, address: str) -> dict:
             "link": incident.get_absolute_url()}
 
 
+DRILL_SUBJECT = "[DRILL] "
+DRILL_TEXT = "DRILL: "
+
+
+def drill_marked(incident, text: str, *, mark: str = DRILL_SUBJECT) -> str:
+    """`text` (a subject, a page) as it goes out about this incident: a drill's starts with the
+    mark, so that nobody takes an exercise for the real thing."""
+    return mark + text if incident.exercise and not text.startswith(mark) else text
+
+
 def _subject(event: IncidentEvent) -> str:
     incident = event.incident
     if event.kind == EventKind.CREATED:
@@ -88,7 +98,7 @@ def _subject(event: IncidentEvent) -> str:
     else:
         what = incident.get_state_display()
     # One line whatever the stored summary holds: a line break in a header is an injection.
-    return mail_subject(f"[{incident.reference}] {what}: {incident.summary}")
+    return mail_subject(drill_marked(incident, f"[{incident.reference}] {what}: {incident.summary}"))
 
 
 def threaded(incident, note: Notification, subject: str, body: str, address: str) -> EmailMessage:
@@ -165,7 +175,7 @@ def deliver_notices(event_ids: Iterable[int]) -> int:
                 "post_update_url": panels.link("post_update", incident) if overdue else None,
             })
             what = events[0].get_kind_display() if len(events) == 1 else f"{len(events)} SLA notices"
-            subject = mail_subject(f"[{incident.reference}] {what}: {incident.summary}")
+            subject = mail_subject(drill_marked(incident, f"[{incident.reference}] {what}: {incident.summary}"))
             # The first row names the message: the same rows, sent again, make the same Message-ID.
             threaded(incident, min(notes, key=lambda note: note.pk), subject, body, recipient).send()
             return notes

@@ -259,6 +259,7 @@ def incident_create(
     created_by=None,
     files: Iterable[UploadedFile] = (),
     submission_key: uuid.UUID | None = None,
+    exercise: bool = False,
 ) -> Incident:
     """Open an incident. Files are checked before anything is written, so nothing is half-saved.
 
@@ -269,6 +270,9 @@ def incident_create(
     `submission_key` makes the call idempotent: the same key (a form sent twice, a request
     retried) returns the incident it opened the first time, even when both arrive at once; that
     incident has `resubmitted = True`.
+
+    `exercise`: a drill's incident (`drills.services.start_drill`), marked in the row it is created
+    with, so that nothing (the status page, external updates, the metrics) ever sees it unmarked.
     """
     if created_by is not None:
         check_may_log_for_others(created_by, [
@@ -296,6 +300,7 @@ def incident_create(
     incident = Incident(
         summary=summary[:200], description=description, reporter=reporter, submission_key=submission_key,
         channel=channel, category=category, service=service, impact=impact, urgency=urgency, team=team,
+        exercise=exercise,
     )
     incident.apply_classification()
     incident._history_user = actor

@@ -279,6 +279,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "webhooks.retry-due": {"task": "webhooks.tasks.retry_due", "schedule": 30.0, "options": {"expires": 25}},
     # The IMAP mailboxes configured in the admin, read every minute (intake.mail.imap).
     "intake.poll-mailboxes": {"task": "intake.tasks.poll_mailboxes", "schedule": 60.0, "options": {"expires": 55}},
+    # The drills' scripted steps that are due (drills.services.run_due_steps), each run once.
+    "drills.run-due-steps": {"task": "drills.tasks.run_due_steps", "schedule": 60.0, "options": {"expires": 55}},
 }
 
 # --- Caches -------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 queries whatever the number of incidents, and kept in the cache until something on it changes
 (`invalidation` bumps the version) or it is a few minutes old (the 90-day window moves).
 
-Only major incidents that are not confidential are read, here and nowhere else: the page, the
+Only major incidents that are not confidential and not drills are read, here and nowhere else: the page, the
 feed, both JSON documents and the portal's banner all read this snapshot, so none of them can show
 a confidential incident. What an incident says publicly is its summary and the text of the updates
 posted to the status page; its description, comments and people are never read.
@@ -145,7 +145,8 @@ def snapshot() -> Snapshot:
 def public_incidents(now: datetime | None = None):
     """The incidents the public may see: major, not confidential, ongoing or resolved in the window."""
     since = (now or timezone.now()) - timedelta(days=HISTORY_DAYS)
-    return (Incident.objects.filter(is_major=True, confidential=False)
+    # A drill (exercise) is never on the page: not its updates, not its services' state.
+    return (Incident.objects.filter(is_major=True, confidential=False, exercise=False)
             .filter(Q(state__in=OPEN_STATES) | Q(state__in=(State.RESOLVED, State.CLOSED), resolved_at__gte=since)))
 
 

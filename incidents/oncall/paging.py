@@ -29,6 +29,7 @@ from core.text import mail_subject
 
 from .. import events
 from ..models import EventKind, Page
+from ..notifications import DRILL_TEXT, drill_marked
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,9 @@ def _payload(page: Page) -> dict:
         "page": page.pk,
         "step": page.step,
         "incident": incident.reference,
-        "summary": incident.summary,
+        "summary": drill_marked(incident, incident.summary, mark=DRILL_TEXT),
+        # A drill's page: the paging service may route it differently (or not wake anyone at night).
+        "exercise": incident.exercise,
         "priority": f"P{incident.priority}",
         "team": str(incident.team) if incident.team_id else None,
         "user": page.user.get_username(),
@@ -127,10 +130,11 @@ def send_page(page_id: int) -> dict[str, bool]:
         if not page.user.email:
             return []
         incident = page.incident
+        drill = "This is a drill: answer it as you would the real thing.\n\n" if incident.exercise else ""
         send_mail(
-            mail_subject(f"[PAGE] {incident.reference} P{incident.priority}: {incident.summary}"),
-            f"You are on call and {incident.reference} needs you now.\n\n{incident.summary}\n\n"
-            f"Acknowledge: {ack_url(page)}\n",
+            mail_subject(drill_marked(incident, f"[PAGE] {incident.reference} P{incident.priority}: {incident.summary}")),
+            drill_marked(incident, f"You are on call and {incident.reference} needs you now.\n\n", mark=DRILL_TEXT)
+            + f"{drill}{incident.summary}\n\nAcknowledge: {ack_url(page)}\n",
             None, [page.user.email],
         )
         return rows

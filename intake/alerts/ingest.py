@@ -12,6 +12,9 @@ incident was written in a savepoint that is rolled back, with everything it owed
 
 A key whose incident has closed (or was withdrawn) is free again: the next firing opens a new
 incident, and its group points to the previous one (`AlertGroup.previous`).
+
+A drill's scripted alerts (`drills`) come `into` the drill's incident: a key with no open group
+is put on it instead of opening an incident of its own, which would be a real one.
 """
 
 from __future__ import annotations
@@ -44,7 +47,8 @@ class Outcome:
     message: str = ""
 
 
-def ingest(source: AlertSource, signal: Signal) -> Outcome:
+def ingest(source: AlertSource, signal: Signal, *, into: Incident | None = None) -> Outcome:
+    """`into`: the incident a new key's group goes on instead of opening one (a drill's)."""
     now = timezone.now()
     _touch(source, now)
     with transaction.atomic():
@@ -59,7 +63,7 @@ def ingest(source: AlertSource, signal: Signal) -> Outcome:
                 return Outcome(group=None, incident=None, message="Nothing is open for this alert: nothing to resolve.")
             try:
                 with transaction.atomic():
-                    return _open(source, signal, previous, now)
+                    return _open(source, signal, previous, now, into=into)
             except IntegrityError:
                 # Another request opened this key's incident a moment ago: this post is its repeat.
                 group = _locked_open_group(source, signal.key_digest)
@@ -90,8 +94,11 @@ def _touch(source: AlertSource, now) -> None:
         source.last_received_at = now
 
 
-def _open(source: AlertSource, signal: Signal, previous: AlertGroup | None, now) -> Outcome:
+def _open(source: AlertSource, signal: Signal, previous: AlertGroup | None, now, *,
+          into: Incident | None = None) -> Outcome:
     found = classify(source, signal.labels)
+    if into is not None:
+        return _attach(source, signal, into, now, found.unmapped)
     incident = services.incident_create(
         reporter=source.service_user, summary=signal.title, description=_description(signal, found.unmapped, previous),
         channel=Channel.MONITORING, category=found.category, service=found.service, impact=found.impact,
@@ -104,6 +111,18 @@ def _open(source: AlertSource, signal: Signal, previous: AlertGroup | None, now)
     )
     return Outcome(group=group, incident=incident, opened=True, changed=True,
                    message=f"Opened {incident.reference}.")
+
+
+def _attach(source: AlertSource, signal: Signal, incident: Incident, now, unmapped: dict[str, str]) -> Outcome:
+    """The key's first firing, on an incident that is open already: its group, and a timeline entry."""
+    group = AlertGroup.objects.create(
+        source=source, dedup_key=signal.dedup_key, key_digest=signal.key_digest, incident=incident,
+        status=signal.status, first_seen_at=now, last_seen_at=now, alerts=list(signal.alerts),
+        labels=signal.labels, unmapped=unmapped, signature=signal.signature,
+    )
+    services.record_event(incident, kind=EventKind.ALERT, actor=source.service_user, public=False, notify=False,
+                          message=f"Alert firing: {signal.title}"[:1000])
+    return Outcome(group=group, incident=incident, changed=True, message=f"Put on {incident.reference}.")
 
 
 def _repeat(group: AlertGroup, signal: Signal, now) -> Outcome:

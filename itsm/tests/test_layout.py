@@ -18,6 +18,7 @@ PINNED_TASK_NAMES = {
     "comms.tasks.refresh_status_page",
     "comms.tasks.send_update",
     "core.tasks.relay_outbox",
+    "drills.tasks.run_due_steps",
     "incidents.tasks.notify_event",
     "incidents.tasks.deliver_sla_notices",
     "incidents.tasks.handoff_briefings",
@@ -44,6 +45,7 @@ NOT_IN_ADMIN = {
     "incidents.Attachment": "listed and uploaded on the incident's change page, under the incident's access rules",
     "response.ContainmentStep": "ticked on the security incident's page, where its timeline shows who and when",
     "response.AffectedCustomer": "listed and added on the security incident's page, under its access rules",
+    "drills.DrillStep": "shown on the drill's page; the beat task runs them, nobody edits them",
 }
 
 
