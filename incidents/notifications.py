@@ -31,8 +31,9 @@ from core.text import mail_subject
 from . import mail_ids, panels
 from .models import EventKind, IncidentEvent, Notification
 
-# Events whose e-mails are SLA notices (`deliver_notices`), not replies to people (`deliver`).
-NOTICE_KINDS = frozenset({EventKind.SLA_WARNING, EventKind.SLA_BREACH, EventKind.ESCALATION})
+# Events whose e-mails are SLA notices (`deliver_notices`), not replies to people (`deliver`); the
+# regulatory clocks' thresholds are swept with the SLA and told the same way.
+NOTICE_KINDS = frozenset({EventKind.SLA_WARNING, EventKind.SLA_BREACH, EventKind.ESCALATION, EventKind.REGULATORY})
 
 logger = logging.getLogger(__name__)
 

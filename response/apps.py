@@ -14,11 +14,13 @@ class ResponseConfig(AppConfig):
         from incidents import panels
 
         from .panels import admin_panel, portal_panel
+        from .regulatory import hooks as regulatory_hooks
         from .security import hooks as security_hooks
 
         post_migrate.connect(_grant, sender=self, dispatch_uid="response-roles")
         panels.register("admin", "response.major", admin_panel)
         panels.register("portal", "response.part_of", portal_panel)
+        regulatory_hooks.connect(self)
         security_hooks.connect(self)
 
 

@@ -9,8 +9,9 @@ the incident's new clock). A retried task, a duplicated one or a second worker f
 does nothing; a worker that dies mid-batch rolls the whole batch back, and the next sweep redoes it.
 
 What each fired rule does is `actions`; closing after the grace period is `autoclose`; pages that
-nobody acknowledged are passed on by `incidents.oncall.chain`. Messages leave after commit, from
-tasks that take ids (`notifications.deliver_sla_notices`, `oncall.paging.send_page_task`).
+nobody acknowledged are passed on by `incidents.oncall.chain`; the deadlines of apps above
+incidents (regulatory clocks) by the steps they register (`steps`). Messages leave after commit,
+from tasks that take ids (`notifications.deliver_sla_notices`, `oncall.paging.send_page_task`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from .. import events
 from ..models import Escalation, Incident, Notification
 from ..notifications import deliver_sla_notices
 from ..oncall import chain
-from . import actions, autoclose, clock
+from . import actions, autoclose, clock, steps
 from .actions import Fire
 from .context import Context
 
@@ -48,6 +49,7 @@ class SweepResult:
     auto_closed: int = 0
     pages: int = 0
     pages_passed_on: int = 0
+    steps_fired: int = 0  # fired by the steps other apps add (`steps`: regulatory clocks)
     batches: int = 0
     errors: int = 0
 
@@ -230,6 +232,9 @@ def sweep(now: datetime | None = None, batch_size: int = 500, max_batches: int =
                 logger.exception("SLA sweep batch failed; retrying its incidents one by one")
                 one_by_one(batch, ctx, result)
     result.pages_passed_on += chain.pass_on_pages(ctx, batch_size)
+    fired, failed = steps.run(ctx, batch_size)
+    result.steps_fired += fired
+    result.errors += failed
     return result
 
 

@@ -1,3 +1,3 @@
 """The response admin: major incidents, and each concern of the security response in its own module."""
 
-from . import major, security  # noqa: F401
+from . import major, regulatory, security  # noqa: F401
