@@ -93,6 +93,12 @@ def _input_field(name: str, transition: str, incident: Incident, user) -> forms.
                                label=_label(name), help_text="What was done; the reporter sees this.")
     if name == "workaround":
         return forms.CharField(widget=textarea, required=False, initial=incident.workaround, label=_label(name))
+    if name == "verification":
+        return forms.CharField(
+            widget=textarea, required=False, initial=incident.verification, label="How restoration was verified",
+            max_length=services.TEXT_LIMIT,
+            help_text="How the fix was tested, in production or staging: by whom, with what result. "
+                      "Staff only; the conformance checklist misses this step when it is left blank.")
     raise ValueError(f"No form field for transition input {name!r}")
 
 

@@ -73,7 +73,7 @@ TRANSITION_FIELDS: dict[str, tuple[str, ...]] = {
     "route": ("team",),
     "start": ("assignee",),
     "hold": ("hold_kind", "hold_reason"),
-    "resolve": ("resolution_code", "resolution_notes", "workaround"),
+    "resolve": ("resolution_code", "resolution_notes", "workaround", "verification"),
 }
 # Transitions whose reason is shown to the reporter on the portal timeline.
 PUBLIC_TRANSITIONS = {"resolve", "close", "reopen", "cancel", "hold", "resume"}
@@ -112,6 +112,12 @@ class IncidentTransitions(Transitions[Incident]):
             incident.resolution_notes = (inputs.get("resolution_notes") or incident.resolution_notes or "").strip()
             if inputs.get("workaround"):
                 incident.workaround = inputs["workaround"].strip()
+            # How restoration was verified: optional here (older callers), but the SOP's conformance
+            # checklist counts a resolve without it as a missed step.
+            if (inputs.get("verification") or "").strip():
+                if len(inputs["verification"]) > TEXT_LIMIT:
+                    raise WorkflowError(f"The verification is too long: at most {TEXT_LIMIT:,} characters.")
+                incident.verification = inputs["verification"].strip()
         if name == "route":
             team = inputs.get("team")
             if team is None:

@@ -172,7 +172,8 @@ class IncidentSerializer(serializers.ModelSerializer):
             "access", "id", "reference", "summary", "description", "state", "priority", "impact", "urgency", "channel",
             "category", "service", "team", "assignee", "reporter", "confidential", "is_major", "parent",
             "parent_reference", "children_count", "commander", "comms_lead", "major_since",
-            "hold_kind", "hold_reason", "resolution_code", "resolution_notes", "workaround", "reopen_count",
+            "hold_kind", "hold_reason", "resolution_code", "resolution_notes", "workaround", "verification",
+            "reopen_count",
             "opened_at", "triaged_at", "responded_at", "resolved_at", "closed_at", "updated_at", "sla", "version",
             "runbook",
         ]
@@ -370,6 +371,11 @@ def _input_field(name: str) -> serializers.Field:
         return serializers.ChoiceField(choices=ResolutionCode.choices, required=False, allow_blank=True)
     if name in ("resolution_notes", "workaround"):
         return serializers.CharField(max_length=services.TEXT_LIMIT, required=False, allow_blank=True)
+    if name == "verification":
+        return serializers.CharField(
+            max_length=services.TEXT_LIMIT, required=False, allow_blank=True,
+            help_text="Resolve: how restoration was verified (tested in production or staging, by whom, with what "
+                      "result). Optional, but SOP conformance counts a resolve without it as a missed step.")
     raise ValueError(f"No API field for transition input {name!r}")
 
 

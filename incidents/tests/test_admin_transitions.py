@@ -41,7 +41,9 @@ def test_transition_page_shows_the_reason_and_the_transitions_inputs(client, res
     client.force_login(resolver)
     response = client.get(transition_url(in_progress, "resolve"))
     assert response.status_code == 200
-    assert list(response.context["form"].fields) == ["resolution_code", "resolution_notes", "workaround", "reason"]
+    assert list(response.context["form"].fields) == [
+        "resolution_code", "resolution_notes", "workaround", "verification", "reason",
+    ]
     html = response.content.decode()
     assert 'name="resolution_notes"' in html and "required" in html
 
