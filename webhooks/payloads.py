@@ -51,6 +51,8 @@ def facts(event: IncidentEvent) -> dict[str, Any]:
             "priority": incident.priority,
             "team": incident.team.name if incident.team_id else None,
             "confidential": incident.confidential,
+            # A drill's events: the receiving end can tell an exercise from the real thing.
+            "exercise": incident.exercise,
             "url": incident_url(incident),
         },
     }
@@ -63,7 +65,8 @@ def standard(event: IncidentEvent) -> dict[str, Any]:
 
 def _title(data: dict[str, Any]) -> str:
     incident = data["incident"]
-    return f"[{incident['reference']}] P{incident['priority']} {data['headline']}: {incident['summary']}"
+    drill = "[DRILL] " if incident["exercise"] else ""
+    return f"{drill}[{incident['reference']}] P{incident['priority']} {data['headline']}: {incident['summary']}"
 
 
 def _details(event: IncidentEvent, data: dict[str, Any]) -> list[tuple[str, str]]:

@@ -41,7 +41,7 @@ class IncidentAdmin(QuickListMixin, IncidentSlaAdminMixin, KnownErrorViews, Inci
     list_display_links = ("reference", "summary_text")
     list_filter = (
         "state", "priority", SlaStatusFilter, "team", "category", AssignmentFilter, "is_major", "triage_decision",
-        HasKnownErrorFilter,
+        HasKnownErrorFilter, "exercise",
     )
     search_fields = ("reference", "summary", "description", "reporter__username", "reporter__email")
     search_help_text = ("Reference, summary, description, or the reporter's user name or e-mail. "
@@ -97,7 +97,11 @@ class IncidentAdmin(QuickListMixin, IncidentSlaAdminMixin, KnownErrorViews, Inci
 
     @admin.display(description="Summary", ordering="summary")
     def summary_text(self, incident: Incident) -> str:
-        return cell_text(incident.summary)
+        text = cell_text(incident.summary)
+        if incident.exercise:
+            # A drill is marked wherever it is listed: nobody takes an exercise for the real thing.
+            text = format_html('<span class="drill-badge" title="A drill: an exercise">DRILL</span> {}', text)
+        return text
 
     @admin.display(description="Priority", ordering="priority")
     def priority_badge(self, incident: Incident) -> str:

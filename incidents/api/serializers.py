@@ -165,12 +165,15 @@ class IncidentSerializer(serializers.ModelSerializer):
     commander = PersonSerializer(read_only=True, allow_null=True, help_text="A major incident's commander.")
     comms_lead = PersonSerializer(read_only=True, allow_null=True,
                                   help_text="A major incident's communications lead.")
+    exercise = serializers.BooleanField(
+        read_only=True, help_text="A drill: an exercise that runs the real workflow, clocks and paging, and never "
+                                  "reaches the status page, external stakeholders or the metrics.")
 
     class Meta:
         model = Incident
         fields = [
             "access", "id", "reference", "summary", "description", "state", "priority", "impact", "urgency", "channel",
-            "category", "service", "team", "assignee", "reporter", "confidential", "is_major", "parent",
+            "category", "service", "team", "assignee", "reporter", "confidential", "is_major", "exercise", "parent",
             "parent_reference", "children_count", "commander", "comms_lead", "major_since",
             "hold_kind", "hold_reason", "resolution_code", "resolution_notes", "workaround", "verification",
             "reopen_count",

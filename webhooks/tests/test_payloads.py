@@ -36,6 +36,7 @@ def test_the_standard_payload_has_type_timestamp_and_the_event_with_its_incident
     assert data["incident"] == {
         "id": incident.pk, "reference": incident.reference, "summary": "Switch <b>down</b> & out in Zürich",
         "state": incident.state, "priority": 1, "team": "Network", "confidential": False,
+        "exercise": False,
         "url": f"{settings.ITSM_BASE_URL}/admin/incidents/incident/{incident.pk}/change/",
     }
 
