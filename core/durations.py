@@ -31,6 +31,20 @@ def seconds(value: float | None) -> timedelta | None:
     return None if value is None else timedelta(seconds=round(value))
 
 
+def duration_text(value: timedelta | None) -> str:
+    """"2 d 4 h", "3 h 05 min", "12 min"; "–" for no value."""
+    if value is None:
+        return "–"
+    minutes = int(value.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min"
+
+
 @dataclass(frozen=True)
 class Mean:
     """A mean duration over `count` incidents (None when there were none)."""

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
+from core.durations import duration_text
 from incidents import roles
 from incidents.models import Incident, Priority, Team
 
@@ -201,20 +202,6 @@ def _queue_line(row: selectors.QueueRow) -> QueueLine:
 def _incident_line(incident: Incident, now: datetime) -> IncidentLine:
     overdue = incident.update_due_at is not None and incident.update_due_at <= now
     return IncidentLine(incident, links.incident(incident.pk), overdue)
-
-
-def duration_text(value: timedelta | None) -> str:
-    """"2 d 4 h", "3 h 05 min", "12 min"; "–" for no value."""
-    if value is None:
-        return "–"
-    minutes = int(value.total_seconds() // 60)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes:02d} min"
-    return f"{minutes} min"
 
 
 def _metric_row(row: selectors.PriorityMetrics, starts: dict[int, datetime]) -> MetricRow:
