@@ -19,14 +19,14 @@ def admin_panel(request, incident) -> str:
         return ""
     clocks = selectors.clocks_of(incident)
     may_work = services.may_work(user, incident)
-    regulations = list(selectors.regulations_to_apply(incident, clocks)) if may_work else []
+    regulations = selectors.regulations_to_apply(incident, clocks) if may_work else None
     if not clocks and not incident.security and not may_work:
         return ""
     now = timezone.now()
     return render_to_string("response/regulatory/panel.html", {
         "incident": incident, "rows": [row(clock, now, may_work) for clock in clocks], "may_work": may_work,
         "apply_form": ApplyClockForm(regulations=regulations, initial={"aware_at": timezone.localtime(now)})
-        if regulations else None,
+        if regulations is not None and regulations.exists() else None,
     }, request=request)
 
 
