@@ -18,7 +18,7 @@ from typing import Any
 GENESIS = "0" * 64  # the previous hash of the first entry of every chain
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     if isinstance(value, datetime.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(datetime.UTC)
@@ -38,11 +38,11 @@ def _plain(value: Any) -> Any:
 
 def canonical(document: dict[str, Any]) -> str:
     """The one JSON text of a document: what is hashed, and what a bundle shows beside the hash."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain)
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=plain)
 
 
 def row_content(table: str, pk: int | None, fields: dict[str, Any]) -> str:
-    return canonical({"table": table, "pk": pk, "fields": {name: _plain(v) for name, v in fields.items()}})
+    return canonical({"table": table, "pk": pk, "fields": {name: plain(v) for name, v in fields.items()}})
 
 
 def sha256(text: str) -> str:
@@ -53,9 +53,13 @@ def chain_hash(position: int, recorded_at: datetime.datetime, prev_hash: str, co
                incident_link: str = "") -> str:
     """The global link: the entry's place and time, the link before it, what it records, and its
     incident link (so that an entry cannot be taken out of its incident's chain unseen)."""
-    return sha256(f"{position}|{_plain(recorded_at)}|{prev_hash}|{content_hash}|{incident_link}")
+    return sha256(f"{position}|{plain(recorded_at)}|{prev_hash}|{content_hash}|{incident_link}")
 
 
 def incident_hash(incident_id: int, position: int, prev_hash: str, content_hash: str) -> str:
     """The incident's link: which incident, the place in its chain, the link before, the content."""
     return sha256(f"{incident_id}|{position}|{prev_hash}|{content_hash}")
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -69,11 +69,11 @@ class Report:
         return self.broken is None
 
 
-def _tables() -> dict[str, type]:
+def source_tables() -> dict[str, type]:
     return {model._meta.db_table: model for model in apps.get_models()}
 
 
-def _batches(queryset, size: int) -> Iterator[list[Entry]]:
+def entry_batches(queryset, size: int) -> Iterator[list[Entry]]:
     batch: list[Entry] = []
     for values in queryset.values_list(*FIELDS).iterator(chunk_size=size):
         batch.append(Entry(*values))
@@ -84,7 +84,7 @@ def _batches(queryset, size: int) -> Iterator[list[Entry]]:
         yield batch
 
 
-def _current(batch: list[Entry], tables: dict[str, type], using: str) -> dict[tuple[str, int], str]:
+def current_contents(batch: list[Entry], tables: dict[str, type], using: str) -> dict[tuple[str, int], str]:
     """The canonical content of each batch entry's source row as it is now, one query per table."""
     wanted: dict[str, set[int]] = defaultdict(set)
     for entry in batch:
@@ -144,7 +144,7 @@ def verify(*, incident_id: int | None = None, batch_size: int = 2000, using: str
     """Walk the global chain and every incident's chain (or only the chain of `incident_id`)."""
     from ..models import AuditEntry
 
-    tables = _tables()
+    tables = source_tables()
     entries = AuditEntry.objects.using(using)
     if incident_id is not None:
         return _verify_incident(entries.filter(incident_id=incident_id).order_by("incident_position"),
@@ -152,8 +152,8 @@ def verify(*, incident_id: int | None = None, batch_size: int = 2000, using: str
     last = (0, c.GENESIS)
     incident_heads: dict[int, tuple[int, str]] = {}
     count = 0
-    for batch in _batches(entries.order_by("position"), batch_size):
-        now = _current(batch, tables, using)
+    for batch in entry_batches(entries.order_by("position"), batch_size):
+        now = current_contents(batch, tables, using)
         for entry in batch:
             problem = None
             if entry.position != last[0] + 1:
@@ -176,8 +176,8 @@ def verify(*, incident_id: int | None = None, batch_size: int = 2000, using: str
 def _verify_incident(queryset, incident_id: int, tables, batch_size: int, using: str) -> Report:
     last = (0, c.GENESIS)
     count = 0
-    for batch in _batches(queryset, batch_size):
-        now = _current(batch, tables, using)
+    for batch in entry_batches(queryset, batch_size):
+        now = current_contents(batch, tables, using)
         for entry in batch:
             problem = _incident_problem(entry, last) or _own_problem(entry) or _content_problem(entry, now, tables)
             if problem:
