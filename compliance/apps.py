@@ -10,6 +10,7 @@ class ComplianceConfig(AppConfig):
     def ready(self) -> None:
         post_migrate.connect(_grant_metrics, sender=self, dispatch_uid="compliance-metrics-roles")
         _chain_audit(self)
+        _conformance(self)
 
 
 def _grant_metrics(sender, using="default", apps=None, **kwargs) -> None:
@@ -43,3 +44,23 @@ def _grant_audit(sender, using="default", apps=None, **kwargs) -> None:
 
     grant(sender.label, {role: ["view_auditentry", "export_audit"] for role in (INCIDENT_MANAGER, AUDITOR)},
           using=using)
+
+
+def _conformance(config: AppConfig) -> None:
+    """The SOP checklist on the incident's admin page and on the major-incident page (the response
+    app, below this one, renders the "major" panels), and the report's grant."""
+    from incidents import panels
+
+    from .conformance.panels import checklist_panel
+
+    panels.register("admin", "compliance.conformance", checklist_panel)
+    panels.register("major", "compliance.conformance", checklist_panel)
+    post_migrate.connect(_grant_conformance, sender=config, dispatch_uid="compliance-conformance-roles")
+
+
+def _grant_conformance(sender, using="default", apps=None, **kwargs) -> None:
+    """Incident managers and auditors read the conformance report (of the incidents each may see)."""
+    from core.permissions import grant
+    from core.roles import AUDITOR, INCIDENT_MANAGER
+
+    grant(sender.label, {role: ["view_conformancereport"] for role in (INCIDENT_MANAGER, AUDITOR)}, using=using)

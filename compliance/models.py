@@ -16,6 +16,7 @@ from django.contrib.auth.models import Group
 from django.db import models
 from simple_history import register
 
+from .conformance.models import ConformanceReport  # noqa: F401  (the conformance report's page and permission)
 from .metrics.models import SlaMetrics  # noqa: F401  (the SLA metrics' admin page and permission)
 
 register(get_user_model(), app=__package__, m2m_fields=["groups", "user_permissions"],

@@ -1,6 +1,7 @@
-"""Panels that other apps add to an incident's pages: the admin's change page ("admin") and the
-portal's incident page ("portal"); and links to their pages that the incident's e-mails give
-(`register_link`: the SLA reminder of a missed stakeholder update links to the update form).
+"""Panels that other apps add to an incident's pages: the admin's change page ("admin"), the
+portal's incident page ("portal") and the major-incident page of the response app ("major"); and
+links to their pages that the incident's e-mails give (`register_link`: the SLA reminder of a
+missed stakeholder update links to the update form).
 
 The incidents app may not import the apps above it (intake, communications, reviews), yet the
 desk wants the alerts behind an incident on its page, and the reporter a "follow" button. So those
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 from django.utils.safestring import SafeString, mark_safe
 
-SURFACES = ("admin", "portal")
+SURFACES = ("admin", "portal", "major")
 
 
 @dataclass(frozen=True)

@@ -2,3 +2,5 @@
 
 from . import accounts  # noqa: F401
 from . import audit  # noqa: F401  (the audit trail and its export)
+from . import conformance  # noqa: F401  (the SOP conformance report)
+from . import metrics  # noqa: F401  (the SLA metrics page and its CSV export)

@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from core.errors import WorkflowError
-from incidents import major, roles
+from incidents import major, panels, roles
 from incidents.models import Incident
 
 from .. import selectors
@@ -68,6 +68,8 @@ class MajorIncidentAdmin(admin.ModelAdmin):
             "may_name_roles": roles.is_incident_manager(request.user),
             "roles_form": RolesForm(initial={"commander": page.incident.commander_id,
                                              "comms_lead": page.incident.comms_lead_id}),
+            # What the apps above this one show here (the SOP conformance checklist).
+            "panels": panels.rendered("major", request, page.incident),
         }
         return TemplateResponse(request, "response/admin/major_incident.html", context)
 
