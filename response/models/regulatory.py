@@ -101,8 +101,13 @@ class RegulatoryClock(models.Model):
         return self.aware_at + self.window * percent / 100
 
     def elapsed_percent(self, now: datetime | None = None) -> int:
-        """How much of the window has gone (at the stop, for a stopped clock)."""
-        end = self.stopped_at if self.stopped_at and not self.running else (now or timezone.now())
+        """How much of the window has gone: until the notice was sent, or the decision was taken."""
+        if self.state == ClockState.NOTIFIED and self.notified_at:
+            end = self.notified_at
+        elif not self.running and self.stopped_at:
+            end = self.stopped_at
+        else:
+            end = now or timezone.now()
         return max(0, int((end - self.aware_at) / self.window * 100))
 
     def time_left(self, now: datetime | None = None) -> timedelta:

@@ -125,9 +125,9 @@ def test_recording_the_notice_stops_the_clock_with_whom_when_and_by_whom(clock, 
     assert stopped.state == ClockState.NOTIFIED and stopped.next_threshold_at is None
     assert (stopped.notified_to, stopped.notified_at, stopped.stopped_by) == ("ICO (casework@ico.org.uk)", sent, manager)
     assert stopped.notice_reference == "ICO-2025-0142, initial report form"
-    assert stopped.elapsed_percent() == 41  # stopped at 30 of 72 hours: it no longer moves
+    assert stopped.elapsed_percent() == 40  # sent at 29 of 72 hours: it no longer moves
     clock.shift(timedelta(days=5))
-    assert stopped.elapsed_percent() == 41
+    assert stopped.elapsed_percent() == 40
     message = regulatory_events(breach)[-1]
     assert "GDPR notice sent to ICO (casework@ico.org.uk)" in message and "ICO-2025-0142" in message
     assert "The clock is stopped." in message and "after the deadline" not in message
