@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 
 from core import outbox
 from core.text import clean_text, mail_subject
-from incidents import mail_ids, roles
+from incidents import mail_ids, roles, visibility
 from incidents import services as incidents
 from incidents.models import Incident, Team
 from incidents.notifications import drill_marked
@@ -50,7 +50,7 @@ def post_update(*, incident: Incident, author, body: str, subject: str = "", to_
         errors["body"] = f"An update has at most {TEXT_LIMIT:,} characters (this one has {len(body):,})."
     if not (to_internal or to_external or to_status_page or to_customers):
         errors["to_internal"] = "Choose who hears it: the internal audience, the external one, the status page."
-    if to_status_page and incident.confidential:
+    if to_status_page and (incident.confidential or incident.security):
         errors["to_status_page"] = f"{incident.reference} is confidential: it is never on the status page."
     if incident.exercise:
         # A drill is rehearsed inside: the public and external stakeholders never hear of it.
@@ -102,13 +102,15 @@ def add_stakeholder(*, incident: Incident, by, audience: str, user=None, team: T
         raise ValidationError({"audience": "Internal or external."})
     if incident.exercise and audience == Audience.EXTERNAL:
         raise ValidationError({"audience": f"{incident.reference} is a drill: it has no external audience."})
-    if incident.confidential and audience == Audience.INTERNAL:
+    if (incident.confidential or incident.security) and audience == Audience.INTERNAL:
         if user is not None and not roles.sees_internal(user, incident):
             raise ValidationError({"user": f"{user} may not read {incident.reference}, which is confidential; "
                                            "add them as external to send them what its reporter reads."})
-        if team is not None and team.pk != incident.team_id:
+        if team is not None and not visibility.team_may_hear(incident, team):
             raise ValidationError({"team": f"{incident.reference} is confidential: only its own team hears its "
-                                           "internal updates."})
+                                           "internal updates." if not incident.security else
+                                           f"{incident.reference} is a security incident: only a security team "
+                                           "hears its internal updates."})
         if email:
             raise ValidationError({"email": "An address outside the staff can only hear the external updates."})
     try:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 
-from incidents import roles
+from incidents import roles, visibility
 from incidents.models import Incident, Priority, Team
 
 from .models import Audience, ServiceOwner, Stakeholder
@@ -45,14 +45,15 @@ class _Collector:
     def person(self, user, audience: str, why: str, **extra) -> None:
         if not user.is_active or not user.email:
             return
-        if audience == Audience.INTERNAL and self.incident.confidential and not roles.sees_internal(user, self.incident):
+        restricted = self.incident.confidential or self.incident.security
+        if audience == Audience.INTERNAL and restricted and not roles.sees_internal(user, self.incident):
             return
         name = user.get_full_name() or user.get_username()
         self.address(user.email, name, audience, why, **extra)
 
     def team(self, team: Team, audience: str, why: str, **extra) -> None:
-        confidential = self.incident.confidential and audience == Audience.INTERNAL
-        if team.email and not (confidential and team.pk != self.incident.team_id):
+        restricted = audience == Audience.INTERNAL and not visibility.team_may_hear(self.incident, team)
+        if team.email and not restricted:
             self.address(team.email, team.name, audience, why, **extra)
             return
         for member in team.members.all():

@@ -22,6 +22,10 @@ class IncidentsConfig(AppConfig):
 
         # Triage into a security category is a security event on the timeline.
         incident_transitioned.connect(security.on_incident_transitioned, dispatch_uid="incidents.security.triaged")
+        from . import panels
+        from .admin import security as security_admin
+
+        panels.register("admin", "security", security_admin.panel)
 
 
 def _relay_owed_messages() -> None:

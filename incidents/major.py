@@ -153,6 +153,10 @@ def _link_refusal(parent: Incident, child: Incident, user) -> str | None:
         which = child if child.confidential else parent
         return (f"{which.reference} is confidential and the other is not: linking them would show one's summary "
                 "to those who may not read it.")
+    if child.security != parent.security:
+        which = child if child.security else parent
+        return (f"{which.reference} is a security incident and the other is not: a security incident is linked "
+                "with security incidents only, which the same people read.")
     if not (roles.can_work_on(user, parent) and roles.can_work_on(user, child)):
         return f"You may not link {child.reference} to {parent.reference}: you must be able to work on both."
     return None

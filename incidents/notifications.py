@@ -28,7 +28,7 @@ from core import outbox
 from core.retry import MAIL_TASK
 from core.text import mail_subject
 
-from . import mail_ids, panels
+from . import mail_ids, panels, roles
 from .models import EventKind, IncidentEvent, Notification
 
 # Events whose e-mails are SLA notices (`deliver_notices`), not replies to people (`deliver`); the
@@ -54,7 +54,10 @@ def recipients(event: IncidentEvent) -> list[str]:
     if tells_reporter and reporter_email:
         emails.append(reporter_email)
     assignee = incident.assignee
-    tells_assignee = assignee is not None and assignee.email and (
+    # Never to an assignee who may no longer read it (left on a security incident they cannot see);
+    # staff, as every assignee is, read every ordinary incident.
+    readable = not (incident.confidential or incident.security) or (assignee and roles.can_view(assignee, incident))
+    tells_assignee = assignee is not None and assignee.email and readable and (
         (event.kind == EventKind.ASSIGNMENT and assignee.pk != event.actor_id)
         # The reporter answered: tell whoever is working on it.
         or (event.kind == EventKind.COMMENT and by_reporter)

@@ -56,10 +56,14 @@ def of_visible_incidents(queryset: QuerySet, user, *, path: str = "incident") ->
 def visible_incident(user, key: str | int, *, related: Sequence[str] = ()) -> Incident:
     """One incident the user may see, by id or by reference (``INC-000123``, any case), with the
     `related` rows joined; 404 for one that does not exist and for one they may not see alike."""
+    return get_object_or_404(Incident.objects.visible_to(user).select_related(*related), **incident_lookup(key))
+
+
+def incident_lookup(key: str | int) -> dict:
+    """The lookup of an incident named by id or by reference (``INC-000123``, any case)."""
     key = str(key).strip()
     # ASCII digits only: "²" is a digit to str.isdigit(), and no id.
-    lookup = {"pk": int(key)} if key.isascii() and key.isdigit() else {"reference": key.upper()}
-    return get_object_or_404(Incident.objects.visible_to(user).select_related(*related), **lookup)
+    return {"pk": int(key)} if key.isascii() and key.isdigit() else {"reference": key.upper()}
 
 
 def search_words(term: str) -> list[str]:

@@ -24,7 +24,8 @@ The rules (docs/security.md, "Visibility"):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from .models import Incident
 
 __all__ = ["INTERNAL", "READ", "WORK", "Clause", "Rule", "is_security_member", "participant_ids",
-           "security_team_ids", "team_ids"]
+           "preload_participants", "security_team_ids", "team_ids", "team_may_hear"]
 
 
 # --- what the clauses ask about the user and the incident --------------------------------------
@@ -84,6 +85,39 @@ def participant_ids(incident: Incident) -> frozenset[int]:
         cached = frozenset(incident.participants.values_list("pk", flat=True))
         incident._itsm_participant_ids = cached
     return cached
+
+
+def preload_participants(incidents: Iterable[Incident]) -> None:
+    """Read the participants of all these incidents in one query into the cache `participant_ids`
+    reads, so that asking about many incidents (a batch of webhook events) costs no query each."""
+    from .models import Incident
+
+    by_pk: dict[int, list[Incident]] = defaultdict(list)
+    for incident in incidents:
+        if incident.pk is not None:
+            by_pk[incident.pk].append(incident)
+    if not by_pk:
+        return
+    named: dict[int, set[int]] = defaultdict(set)
+    rows = Incident.participants.through.objects.filter(incident_id__in=list(by_pk))
+    for incident_id, user_id in rows.values_list("incident_id", "user_id"):
+        named[incident_id].add(user_id)
+    for pk, copies in by_pk.items():
+        for incident in copies:
+            incident._itsm_participant_ids = frozenset(named[pk])
+
+
+def team_may_hear(incident: Incident, team) -> bool:
+    """Whether a team as a whole (its shared address, its members, its on-call) may be told about
+    the incident: any team of an ordinary one, its own team of a confidential one, a security team
+    of a security one. A message that names the incident goes to no team that may not read it."""
+    if team is None:
+        return False
+    if incident.security:
+        return bool(team.security)
+    if incident.confidential:
+        return team.pk == incident.team_id
+    return True
 
 
 def _participating(user: AbstractBaseUser) -> Q:

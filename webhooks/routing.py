@@ -13,7 +13,8 @@ An endpoint hears about an event when it subscribed to its kind and its owner ma
 hear every event; whoever else may read the incident (`can_view`: its reporter) hears its public
 events only, as they would read them on the portal. Work notes, SLA notices and the rest of the
 internal timeline never reach a reporter's endpoint, and a confidential incident reaches only the
-endpoints of people allowed to read it.
+endpoints of people allowed to read it; a security incident only those of its security team,
+incident managers, named participants and reporter (`incidents.visibility`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from django.utils import timezone
 
 from core import bulk
 from incidents.models import IncidentEvent
-from incidents.roles import preload_roles_and_teams
+from incidents.roles import is_auditor, is_staff_role, preload_roles_and_teams
+from incidents.visibility import preload_participants
 
 from .audience import may_receive
 from .delivery import queue_on_commit
@@ -54,10 +56,15 @@ def owe_deliveries(rows: Sequence[tuple[int, int, str]]) -> list[int]:
     written = {
         event.pk: event for event in
         IncidentEvent.objects.filter(pk__in=[event_id for event_id, _ in wanted]).select_related("incident")
-        .only("public", "incident", "incident__confidential", "incident__team_id", "incident__reporter_id",
-              "incident__state")
+        .only("public", "incident", "incident__confidential", "incident__security", "incident__team_id",
+              "incident__reporter_id", "incident__state")
         .order_by()
     }
+    # Named participants hear about the incidents they see: read once for the batch, and only where
+    # they can matter (a restricted incident, or an owner who is neither staff nor an auditor).
+    plain_owner = any(not (is_staff_role(owner) or is_auditor(owner)) for owner in owners.values())
+    preload_participants([event.incident for event in written.values()
+                          if plain_owner or event.incident.confidential or event.incident.security])
     now = timezone.now()
     give_up_at = now + timedelta(hours=settings.ITSM_WEBHOOK_GIVE_UP_HOURS)
     decided: dict[tuple[int, int, bool], bool] = {}

@@ -53,7 +53,7 @@ def _on_page(*incident_ids: int | None) -> bool:
 
 
 def incident_saved(sender, instance, **kwargs) -> None:
-    if (instance.is_major and not instance.confidential) or _on_page(instance.pk, instance.parent_id):
+    if (instance.is_major and not instance.confidential and not instance.security) or _on_page(instance.pk, instance.parent_id):
         bump()
 
 

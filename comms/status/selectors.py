@@ -147,6 +147,7 @@ def public_incidents(now: datetime | None = None):
     since = (now or timezone.now()) - timedelta(days=HISTORY_DAYS)
     # A drill (exercise) is never on the page: not its updates, not its services' state.
     return (Incident.objects.filter(is_major=True, confidential=False, exercise=False)
+            .filter(security=False)  # a security incident never, even one not (or no longer) confidential
             .filter(Q(state__in=OPEN_STATES) | Q(state__in=(State.RESOLVED, State.CLOSED), resolved_at__gte=since)))
 
 

@@ -12,13 +12,14 @@ from django.utils.timesince import timesince
 from core.admin import QuickListMixin, RecordHistoryAdmin, cell_text
 from core.paginator import CappedCountPaginator
 
-from .. import panels, roles, selectors, services
+from .. import panels, roles, security, selectors, services
 from ..models import Incident
 from .actions import assign_to_me, link_to_major, route_to_team
 from .filters import AssignmentFilter
 from .forms import IncidentAddForm, IncidentChangeForm
 from .history import IncidentHistoryHelper
 from .known_errors import HasKnownErrorFilter, KnownErrorViews
+from .security import SecurityViews
 from .sla import IncidentSlaAdminMixin, SlaStatusFilter
 from .views import IncidentWorkViews
 
@@ -36,12 +37,13 @@ class EditRefused(Exception):
 
 
 @admin.register(Incident)
-class IncidentAdmin(QuickListMixin, IncidentSlaAdminMixin, KnownErrorViews, IncidentWorkViews, RecordHistoryAdmin):
+class IncidentAdmin(QuickListMixin, IncidentSlaAdminMixin, KnownErrorViews, SecurityViews, IncidentWorkViews,
+                    RecordHistoryAdmin):
     list_display = ("reference", "summary_text", "priority_badge", "sla_time_left", "state", "team", "assignee", "age")
     list_display_links = ("reference", "summary_text")
     list_filter = (
-        "state", "priority", SlaStatusFilter, "team", "category", AssignmentFilter, "is_major", "triage_decision",
-        HasKnownErrorFilter, "exercise",
+        "state", "priority", SlaStatusFilter, "team", "category", AssignmentFilter, "is_major", "security",
+        "triage_decision", HasKnownErrorFilter, "exercise",
     )
     search_fields = ("reference", "summary", "description", "reporter__username", "reporter__email")
     search_help_text = ("Reference, summary, description, or the reporter's user name or e-mail. "
@@ -78,6 +80,9 @@ class IncidentAdmin(QuickListMixin, IncidentSlaAdminMixin, KnownErrorViews, Inci
         ("Classification", {"fields": ("category", "service", ("impact", "urgency"), "team")}),
     )
 
+    def get_urls(self) -> list:
+        return [*self.security_urls(), *super().get_urls()]
+
     # --- the list ---------------------------------------------------------------------------------
     def get_queryset(self, request: HttpRequest) -> QuerySet[Incident]:
         queryset = Incident.objects.seen_internally_by(request.user)
@@ -101,6 +106,9 @@ class IncidentAdmin(QuickListMixin, IncidentSlaAdminMixin, KnownErrorViews, Inci
         if incident.exercise:
             # A drill is marked wherever it is listed: nobody takes an exercise for the real thing.
             text = format_html('<span class="drill-badge" title="A drill: an exercise">DRILL</span> {}', text)
+        if incident.security:
+            # Marked in the list: who reads it is a short list of people (the security team, ...).
+            return format_html('<span class="security-badge" title="Security incident">Security</span> {}', text)
         return text
 
     @admin.display(description="Priority", ordering="priority")
@@ -136,7 +144,21 @@ class IncidentAdmin(QuickListMixin, IncidentSlaAdminMixin, KnownErrorViews, Inci
         # Judge the incident as stored: a form that moves it to another team has not been saved yet,
         # and re-showing that form must not turn the page read-only.
         stored_team_id = getattr(obj, "_stored_team_id", obj.team_id)
-        return roles.can_work_on(request.user, Incident(team_id=stored_team_id))
+        return roles.can_work_on(request.user, Incident(team_id=stored_team_id, confidential=obj.confidential,
+                                                        security=obj.security))
+
+    def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts, object_id: str) -> HttpResponse:
+        # Whoever logged a security incident is told it moved to the security team, not that it
+        # does not exist; anyone else learns nothing (Django's "doesn't exist").
+        try:
+            pk = int(object_id)
+        except (TypeError, ValueError):
+            pk = None
+        moved = security.moved_to_security(request.user, pk=pk) if pk is not None else None
+        if moved is not None:
+            messages.warning(request, security.moved_sentence(moved))
+            return HttpResponseRedirect(self._url("changelist"))
+        return super()._get_obj_does_not_exist_redirect(request, opts, object_id)
 
     def has_delete_permission(self, request: HttpRequest, obj: Incident | None = None) -> bool:
         # Incidents are cancelled or closed, never deleted: their history is the audit trail.
@@ -198,6 +220,12 @@ class IncidentAdmin(QuickListMixin, IncidentSlaAdminMixin, KnownErrorViews, Inci
             raise EditRefused(refusal.message) from refusal
 
     def response_add(self, request: HttpRequest, obj: Incident, post_url_continue=None) -> HttpResponse:
+        if obj.security and not roles.can_view(request.user, obj):
+            # Logged by phone, in a security category: the desk may no longer open it. Say where it
+            # went, on the list, rather than "added" beside "doesn't exist".
+            messages.success(request, f"{obj.reference} was logged for {obj.reporter}. "
+                                      + security.moved_sentence(obj))
+            return HttpResponseRedirect(self._url("changelist"))
         if not roles.can_view(request.user, obj):
             # A confidential incident (Security, say) logged by someone outside its team: say where
             # it went, instead of "added successfully" beside "doesn't exist" on a page they may not open.

@@ -22,7 +22,7 @@ from rest_framework import serializers
 
 from core.api.views import TransitionInputSerializer
 
-from .. import roles, selectors, services
+from .. import roles, security, selectors, services
 from ..forms import staff_users
 from ..models import (
     Attachment,
@@ -226,6 +226,8 @@ class IncidentReceiptSerializer(serializers.Serializer):
         ref_name = "IncidentReceipt"
 
     def get_detail(self, incident: Incident) -> str:
+        if incident.security:
+            return security.moved_sentence(incident)
         queue = f"the {incident.team.name} team's" if incident.team_id else "a"
         return (f"{incident.reference} went to {queue} confidential queue: only that team and the incident "
                 "managers may open it, so it is not shown to you.")

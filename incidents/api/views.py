@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied as RefusedByService
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -46,7 +46,7 @@ from core.api.schema import ErrorSerializer
 from core.api.views import RequestChecksMixin, TransitionActions
 from core.transitions import TransitionInfo
 
-from .. import major, roles, selectors, services, uploads
+from .. import major, roles, security, selectors, services, uploads
 from ..models import Attachment, Category, Channel, Comment, Incident, Service, Team
 from .filters import IncidentFilterSet, StableOrdering
 from .serializers import (
@@ -197,8 +197,17 @@ class IncidentViewSet(RequestChecksMixin, TransitionActions, mixins.ListModelMix
         return with_children_count(Incident.objects.visible_to(self.request.user).select_related(*INCIDENT_RELATED))
 
     def get_object(self) -> Incident:
-        incident = selectors.visible_incident(self.request.user, self.kwargs[self.lookup_field],
-                                              related=INCIDENT_RELATED)
+        try:
+            incident = selectors.visible_incident(self.request.user, self.kwargs[self.lookup_field],
+                                                  related=INCIDENT_RELATED)
+        except Http404:
+            # Whoever logged a security incident hears that it moved to the security team (403
+            # with the sentence); for anyone else it does not exist.
+            lookup = selectors.incident_lookup(self.kwargs[self.lookup_field])
+            moved = security.moved_to_security(self.request.user, **lookup)
+            if moved is not None:
+                raise PermissionDenied(security.moved_sentence(moved), code="moved_to_security_team") from None
+            raise
         self.check_object_permissions(self.request, incident)
         return incident
 

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from .. import major, services
+from .. import major, services, visibility
 from ..models import Action, EventKind, Incident, Team, Trigger
 from ..oncall import chain
 from ..oncall import rotation as oncall
@@ -81,18 +81,19 @@ def notice(fire: Fire, incident: Incident, ctx: Context, *, may_settle: bool) ->
             fire.recipients = [incident.assignee.email]
             fire.message = f"{text} Notified {incident.assignee}."
         else:
-            fire.recipients = ctx.team_emails(incident.team)
-            fire.message = f"{text} No assignee: notified {incident.team or 'the incident managers'}."
+            fire.recipients = _team_emails(incident, ctx)
+            fire.message = f"{text} No assignee: notified {_team_heard(incident) or 'the incident managers'}."
             fire.recipients = fire.recipients or ctx.manager_emails()
     elif action == Action.NOTIFY_TEAM:
-        fire.recipients = ctx.team_emails(incident.team) or ctx.manager_emails()
-        fire.message = f"{text} Notified {incident.team or 'the incident managers (no team)'}."
+        fire.recipients = _team_emails(incident, ctx) or ctx.manager_emails()
+        fire.message = f"{text} Notified {_team_heard(incident) or 'the incident managers (no team)'}."
     elif action == Action.NOTIFY_MANAGER:
         fire.recipients = ctx.manager_emails()
         fire.message = f"{text} Notified the incident managers."
     elif action == Action.PAGE_ON_CALL:
         fire.kind = EventKind.PAGE
-        rotation = ctx.rotation(incident.team_id)
+        # A security incident left with a team that may not read it pages nobody there.
+        rotation = ctx.rotation(incident.team_id) if _team_heard(incident) else None
         person = oncall.in_line(rotation, ctx.now)[:1] if rotation else []
         if person:
             fire.message = f"{text} Paged {person[0]}, on call for {incident.team}."
@@ -105,6 +106,15 @@ def notice(fire: Fire, incident: Incident, ctx: Context, *, may_settle: bool) ->
         fire.message = f"{text} {settled}" if settled else text
         return None if settled else action
     return None
+
+
+def _team_heard(incident: Incident) -> Team | None:
+    """The incident's team, when it may be told about it (`visibility.team_may_hear`)."""
+    return incident.team if visibility.team_may_hear(incident, incident.team) else None
+
+
+def _team_emails(incident: Incident, ctx: Context) -> list[str]:
+    return ctx.team_emails(_team_heard(incident))
 
 
 def route_target(rule, team_id: int | None, ctx: Context) -> Team | None:

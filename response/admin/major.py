@@ -4,6 +4,7 @@ standing one down. Every write is an incidents service call; this only shows and
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -58,7 +59,7 @@ class MajorIncidentAdmin(admin.ModelAdmin):
     def change_view(self, request: HttpRequest, object_id: str, form_url="", extra_context=None) -> HttpResponse:
         """The major-incident page: roles, children, communications, timeline, SLA clock, review."""
         if not self.has_view_permission(request):
-            raise admin.sites.PermissionDenied
+            raise PermissionDenied
         page = selectors.major_incident(request.user, object_id)
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta, "page": page,
