@@ -71,7 +71,13 @@ def pending(using: str = "default") -> list[Pending]:
 
 
 def _at_top(conn) -> bool:
-    return not conn.in_atomic_block or all(getattr(b, "_from_testcase", False) for b in conn.atomic_blocks)
+    """True when no commit of the code at work is still to come: outside a transaction, or under a
+    test case's transaction with no block of its own, or only one without a savepoint (such as
+    `members.add()`'s), whose exit never commits."""
+    if not conn.in_atomic_block:
+        return True
+    real = [b for b in conn.atomic_blocks if not getattr(b, "_from_testcase", False)]
+    return not real or (len(real) < len(conn.atomic_blocks) and not real[0].savepoint)
 
 
 def _install(conn) -> None:
