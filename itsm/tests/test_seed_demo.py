@@ -44,6 +44,7 @@ from incidents.models import (
 from incidents.portal.deflection import portal_suggestions
 from incidents.sla.demo import BREACHED_SUMMARY
 from incidents.workflow import OPEN_STATES, State
+from intake import demo as intake_demo
 from intake.models import AlertGroup, AlertSource, GroupStatus, LabelRule
 from knowledge_base import models as kb
 from knowledge_base.selectors import KNOWN_ERROR
@@ -268,9 +269,10 @@ def test_there_is_a_review_in_each_state_with_action_items(seeded):
 
 
 def test_monitoring_alerts_opened_incidents_through_the_alert_source(seeded):
-    source = AlertSource.objects.get()
+    source = AlertSource.objects.get(name=intake_demo.SOURCE_NAME)  # the drills' scripted source aside
     assert source.rules.count() == 2
-    groups = {group.status: group for group in AlertGroup.objects.select_related("incident__service", "incident__team")}
+    groups = {group.status: group for group in AlertGroup.objects.filter(source=source)
+              .select_related("incident__service", "incident__team")}
     assert set(groups) == {GroupStatus.FIRING, GroupStatus.RESOLVED}
     firing = groups[GroupStatus.FIRING]
     assert firing.occurrences == 3 and len(firing.alerts) == 2
@@ -279,6 +281,18 @@ def test_monitoring_alerts_opened_incidents_through_the_alert_source(seeded):
     # The label rules chose the classification.
     assert (incident.service.name, incident.team.name) == ("CRM", "Platform")
     assert incident.events.filter(kind=EventKind.ALERT).exists()
+
+
+def test_demo_has_a_scenario_and_a_finished_drill_with_its_score_kept_off_the_figures(seeded):
+    from drills.models import Drill, StepStatus
+
+    [drill] = Drill.objects.select_related("incident", "scenario")
+    assert drill.scenario.steps.count() == 3 and drill.incident.exercise
+    assert drill.ended_at is not None and drill.applicable and drill.score
+    assert list(drill.steps.order_by("due_at").values_list("status", flat=True)) == [
+        StepStatus.DONE, StepStatus.SKIPPED, StepStatus.SKIPPED]
+    assert drill.incident.events.filter(kind=EventKind.ALERT).exists()
+    assert drill.incident.state not in OPEN_STATES
 
 
 def test_demo_has_an_ongoing_major_incident_with_the_reports_of_the_same_outage_under_it(seeded):

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from comms import demo as comms_demo
+from drills import demo as drills_demo
 from incidents import demo as incidents_demo
 from incidents.demo_data import DEMO_PASSWORD, USERS
 from incidents.models import Incident
@@ -59,6 +60,8 @@ class Command(BaseCommand):
             added["major incidents"] = response_demo.seed(org)
             # After the major incident: its first public update is on the status page.
             added["status page rows"] = comms_demo.seed(org)
+            # Last: a drill pages and alerts like the real thing, and nothing above counts it.
+            added["drill scenarios and drills"] = drills_demo.seed(org)
         if not quiet:
             self.print_summary(added)
 
