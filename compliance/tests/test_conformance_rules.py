@@ -339,3 +339,14 @@ def test_a_withdrawn_incident_has_nothing_but_its_logging_to_answer_for(people, 
     result = checklist(Incident.objects.get(pk=incident.pk))
     assert [i.key for i in result.items if i.status != NA] == ["logged"]
     assert result.score == (1, 1) and result.as_dict()["items"][0]["status"] == MET
+
+
+def test_every_rule_is_documented_and_in_the_checklist_in_the_sops_order():
+    from pathlib import Path
+
+    from compliance.conformance import LABELS, rules
+
+    assert [rule.__name__ for rule in rules.RULES] == list(LABELS)
+    documented = (Path(__file__).resolve().parents[2] / "docs" / "conformance.md").read_text()
+    for key, label in LABELS.items():
+        assert f"| `{key}` | {label} |" in documented
