@@ -33,3 +33,73 @@ def seed(org) -> int:
         if child is not None:
             major.link_child(parent=outage, child=child, user=maria)
     return 1
+
+
+# --- the security incident in progress ------------------------------------------------------------
+# A phishing story worked by the Security team (sam and sofia): part of its containment checklist
+# ticked, a file and a note kept as evidence with their custody, a notice to legal. (Its GDPR clock
+# is the regulatory clocks' demo.)
+SECURITY_SUMMARY = "Phishing: credentials entered on a fake login page"
+SECURITY_DESCRIPTION = ("An e-mail 'from IT' asked me to re-validate my mailbox; I typed my password on the page it "
+                        "linked to. The address bar said micros0ft-login.example.")
+PROXY_LOG = (
+    "2026-12-01T08:52:11Z rita GET https://micros0ft-login.example/owa 200\n"
+    "2026-12-01T08:52:40Z rita POST https://micros0ft-login.example/owa/auth 302\n"
+    "2026-12-01T09:05:03Z rita(203.0.113.7) IMAP LOGIN ok - not rita's device\n"
+)
+TICKED = (("sam", "Mailbox session revoked; rita's laptop taken off the network."),
+          ("sofia", "Password reset and MFA re-enrolled; app passwords revoked."),
+          ("sam", "Proxy and mailbox audit logs exported before rotation."))
+
+
+def seed_security(org) -> int:
+    """The security incident in progress. Returns 1 when it was created, 0 when it was there already."""
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from comms.models import Template
+    from incidents import services as incidents
+    from incidents.models import Category, Team
+
+    from .models import NoticeRecipient, NoticeRole
+    from .security import services as security
+
+    if Incident.objects.filter(summary=SECURITY_SUMMARY).exists():
+        return 0
+    # The demo's Security team and category are the security ones (an administrator's ticks).
+    for config in (Team.objects.filter(name="Security").first(), Category.objects.filter(name="Security").first()):
+        if config is not None and not config.security:
+            config.security = True
+            config.save()
+    category = Category.objects.filter(name="Security").first()
+    if category is None:
+        return 0
+    # Fresh rows: the seeded users carry their teams' flags as read before the ticks above.
+    people = {user.username: user for user in get_user_model().objects.filter(username__in=["sam", "sofia", "maria"])}
+    sam, sofia, maria = people["sam"], people["sofia"], people["maria"]
+    if not NoticeRecipient.objects.filter(role=NoticeRole.LEGAL).exists():
+        NoticeRecipient.objects.create(role=NoticeRole.LEGAL, name="Legal department", email="legal@example.com")
+        NoticeRecipient.objects.create(role=NoticeRole.COMPLIANCE, name="Data protection officer",
+                                       email="dpo@example.com")
+    incident = incidents.incident_create(reporter=org.users["rita"], summary=SECURITY_SUMMARY,
+                                         description=SECURITY_DESCRIPTION, category=category,
+                                         impact="high", urgency="high")
+    incident = incidents.transition(incident=incident, user=sam, name="claim")
+    security.ensure_steps(incident)
+    steps = list(incident.containment_steps.order_by("position"))
+    for step, (who, note) in zip(steps, TICKED, strict=False):
+        security.tick(incident=incident, step_id=step.pk, user=people[who], note=note)
+    log = security.collect_file(incident=incident, user=sam, title="Web proxy log of the fake login",
+                                upload=SimpleUploadedFile("proxy.log", PROXY_LOG.encode(), "text/plain"),
+                                description="Exported from the proxy for 08:45-09:15 UTC.")
+    security.collect_note(incident=incident, user=sofia, title="Call with Rita",
+                          note="Rita received the mail at 08:50, clicked at 08:52 and typed her password; she did "
+                               "not approve any MFA prompt. She forwarded the mail to the desk at 09:10.")
+    security.hand_over(evidence=log, user=sam, to="Sofia Silva", reason="Sign-in log correlation")
+    template = Template.objects.filter(name="Notice to legal and compliance (e-mail)").first()
+    if template is not None:
+        security.send_notice(incident=incident, user=maria, role=NoticeRole.LEGAL, template=template,
+                             note="One mailbox was read from an outside address for about ten minutes.")
+    security.add_customer(incident=incident, user=sofia, name="Acme Ltd (rita's customer thread)",
+                          email="security@acme.example")
+    return 1

@@ -370,3 +370,22 @@ def test_the_outage_has_stakeholders_beyond_those_who_hear_it_anyway_and_its_upd
     assert hear[outage.reporter.email] == ("external", True)
     update = Update.objects.get(incident=outage, to_status_page=True)
     assert "directors@example.com" in update.messages.values_list("recipient", flat=True)
+
+
+def test_the_security_incident_in_progress_has_its_checklist_partly_ticked_evidence_with_custody_and_a_notice(seeded):
+    import hashlib
+
+    from response.demo import PROXY_LOG, SECURITY_SUMMARY
+    from response.models import ContainmentStep, CustodyEntry, Evidence, Notice
+
+    incident = Incident.objects.get(summary=SECURITY_SUMMARY)
+    assert incident.security and incident.state == State.IN_PROGRESS and incident.assignee.username == "sam"
+    steps = ContainmentStep.objects.filter(incident=incident)
+    assert 0 < steps.filter(done=True).count() < steps.count()
+    assert {s.done_by.username for s in steps.filter(done=True)} == {"sam", "sofia"}
+    items = Evidence.objects.filter(incident=incident)
+    assert sorted(items.values_list("kind", flat=True)) == ["file", "note"]
+    assert all(CustodyEntry.objects.filter(evidence=item).exists() for item in items)
+    # (The stored file is in the media folder of the test that seeded; its hash is what was collected.)
+    assert items.get(kind="file").sha256 == hashlib.sha256(PROXY_LOG.encode()).hexdigest()
+    assert Notice.objects.get(incident=incident).role == "legal"

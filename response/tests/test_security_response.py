@@ -186,6 +186,18 @@ def test_a_hand_over_logs_from_whom_to_whom_and_why(phishing, sam):
     assert Evidence.objects.get(pk=item.pk).holder == "Mandiant, J. Doe"
 
 
+def test_every_access_to_evidence_is_a_line_of_its_custody(phishing, sam, sofia):
+    item = services.collect_file(incident=phishing, user=sam, upload=log_file(), title="Proxy log")
+    newer = services.collect_note(incident=phishing, user=sam, title="Proxy log summary", note="3 requests")
+    services.view(evidence=item, user=sofia)
+    services.verify_for_download(evidence=item, user=sofia)
+    services.hand_over(evidence=item, user=sam, to="Sofia Silva", reason="Correlation")
+    services.supersede(evidence=item, replacement=newer, user=sofia, reason="Summarised")
+    assert list(CustodyEntry.objects.filter(evidence=item).order_by("pk").values_list("action", "actor__username")) == [
+        ("collected", "sam"), ("viewed", "sofia"), ("downloaded", "sofia"), ("handed_over", "sam"),
+        ("superseded", "sofia")]
+
+
 # --- notices, forensics ---------------------------------------------------------------------------
 def test_a_notice_to_legal_is_recorded_and_sent_exactly_once(phishing, sam, legal, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
@@ -266,3 +278,37 @@ def test_security_actions_on_an_incident_that_is_not_security_are_refused(report
     plain = make_incident(reporter=reporter, category=network_category)
     with pytest.raises(WorkflowError, match="not a security incident"):
         services.collect_note(incident=plain, user=manager, title="x", note="y")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_analysts_ticking_the_same_moment_on_postgresql_lose_nothing(require_postgres, phishing, sam, sofia):
+    """Real concurrency: both steps ticked at once are both kept; the same step ticked by both at
+    once is kept once, and the other is told who ticked it."""
+    import threading
+
+    from django.db import connection
+
+    services.ensure_steps(phishing)
+    first, second = ContainmentStep.objects.filter(incident=phishing).order_by("position")[:2]
+    outcomes: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def tick(step, user):
+        try:
+            barrier.wait()
+            services.tick(incident=phishing, step_id=step.pk, user=user)
+            outcomes.append("ticked")
+        except WorkflowError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=tick, args=args)
+               for args in ((first, sam), (second, sofia), (first, sofia), (second, sam))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused", "refused", "ticked", "ticked"]
+    assert ContainmentStep.objects.filter(incident=phishing, done=True).count() == 2
+    assert IncidentEvent.objects.filter(incident=phishing, kind=EventKind.CONTAINMENT).count() == 2
