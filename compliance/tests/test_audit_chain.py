@@ -166,3 +166,24 @@ def test_record_access_refuses_an_empty_action(manager):
 def test_verify_audit_names_an_unknown_incident(db):
     with pytest.raises(CommandError, match="No incident INC-999999"):
         call_command("verify_audit", incident="INC-999999")
+
+
+def test_chaining_50_events_costs_the_same_queries_as_chaining_1(reporter, network_category):
+    """The sweep writes thousands of events a batch: the chain reads each source table once, the
+    heads once and inserts once, whatever the number of rows."""
+    from django.test.utils import CaptureQueriesContext
+
+    incidents = [make_incident(reporter=reporter, category=network_category) for _ in range(2)]
+
+    def chain(count: int) -> list[str]:
+        rows = [{"incident_id": incidents[n % 2].pk, "kind": "comment", "message": f"row {n}", "public": False}
+                for n in range(count)]
+        with CaptureQueriesContext(connection) as captured, transaction.atomic():
+            events.record_rows(rows)
+        return [q["sql"] for q in captured.captured_queries]
+
+    one, fifty = chain(1), chain(50)
+    assert len(one) == len(fifty)
+    audit = [sql for sql in fifty if "compliance_auditentry" in sql or "advisory" in sql]
+    assert len(audit) <= 3  # (the lock,) the heads, the insert
+    assert verify().ok
