@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from comms.api.urls import routes as comms_routes
+from compliance.api.metrics import SlaMetricsView
 from core.api.views import ApiRootView
 from core.health import healthz
 from incidents.api.urls import routes as incident_routes
@@ -28,6 +29,7 @@ urlpatterns = [
     path("portal/", include("incidents.portal.urls")),
     path("pages/", include("incidents.oncall.urls")),
     path("status/", include("comms.status.urls")),
+    path("api/v1/metrics/sla/", SlaMetricsView.as_view(), name="api-metrics-sla"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its script as a file: the Content-Security-Policy allows no inline code.

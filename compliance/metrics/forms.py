@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.utils import timezone
@@ -12,6 +12,8 @@ from .figures import Period
 DEFAULT_DAYS = 30
 # A year and a bit: a calendar year and a leap day, with room for a whole audit period.
 LONGEST_DAYS = 400
+# Before any incident was recorded; it keeps the period's midnights far from the calendar's ends.
+EARLIEST = date(1970, 1, 1)
 
 
 class PeriodForm(forms.Form):
@@ -38,6 +40,8 @@ class PeriodForm(forms.Form):
             return data
         if last < first:
             raise forms.ValidationError(f"The period ends ({last.isoformat()}) before it starts ({first.isoformat()}).")
+        if first < EARLIEST:
+            raise forms.ValidationError(f"The period starts before {EARLIEST.isoformat()}.")
         if first > timezone.localdate():
             raise forms.ValidationError(f"The period starts after today ({first.isoformat()}): nothing to report yet.")
         if (last - first).days + 1 > LONGEST_DAYS:
