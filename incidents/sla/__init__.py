@@ -14,8 +14,10 @@
 | Every escalation fires once, whatever retries, duplicates or workers | `models.Escalation` (unique key) | `sweep.write_rows`, `sweep.sweep` (`skip_locked` batches) | `tests/test_escalation.py`, `tests/test_worker_sla.py` |
 | The sweep runs every minute and costs what is due, not what is open | `itsm.settings.CELERY_BEAT_SCHEDULE` | `incidents.tasks.sla_sweep`, `sweep.due_batch` (`Incident.next_due_at`) | `tests/test_escalation.py` |
 | Each person gets one e-mail for what one sweep fired about one incident | `models.Notification` | `incidents.notifications.deliver_notices` | `tests/test_escalation.py` |
+| Apps above incidents sweep their own deadlines on the same beat (regulatory clocks at 50/75/100%) | `steps.STEPS` (registered from `ready()`) | `steps.run`, called by `sweep.sweep` | `response/tests/test_regulatory_sweep.py` |
 
 `clock` keeps the stored clock on the incident (it never imports the services, which call it on
 every save); `sweep` finds what is due and writes its rows; `actions` does what a fired rule says;
-`autoclose` closes; `context` holds what one sweep looks up once; `defaults` seeds the SOP's values.
+`autoclose` closes; `context` holds what one sweep looks up once; `defaults` seeds the SOP's values;
+`steps` runs the due-steps that apps above incidents register.
 """
