@@ -103,3 +103,25 @@ def seed_security(org) -> int:
     security.add_customer(incident=incident, user=sofia, name="Acme Ltd (rita's customer thread)",
                           email="security@acme.example")
     return 1
+
+
+# --- the GDPR clock of the security incident ------------------------------------------------------
+# A mailbox read from outside is a personal data breach: maria applies the GDPR clock, aware since
+# Rita's forwarded mail reached the desk, an hour and a half before the incident was logged.
+AWARE_BEFORE_OPENING_MINUTES = 90
+
+
+def seed_regulatory(org) -> int:
+    """The GDPR clock on the demo's security incident (found by its summary). Returns 1 when it was
+    started, 0 when it was there already or the incident is missing."""
+    from datetime import timedelta
+
+    from .models import Regulation
+    from .regulatory import services as regulatory
+
+    incident = Incident.objects.filter(summary=SECURITY_SUMMARY).order_by("pk").first()
+    if incident is None or incident.regulatory_clocks.filter(regulation__code="gdpr").exists():
+        return 0
+    regulatory.apply_clock(incident=incident, user=org.users[COMMANDER], regulation=Regulation.objects.get(code="gdpr"),
+                           aware_at=incident.opened_at - timedelta(minutes=AWARE_BEFORE_OPENING_MINUTES))
+    return 1

@@ -184,3 +184,18 @@ def test_a_stopped_clock_refuses_a_second_stop_and_says_how_it_was_stopped(clock
     applied.refresh_from_db()
     assert applied.state == ClockState.NOTIFIED and applied.notice_reference == "ref 1"
     assert len(regulatory_events(breach)) == 2  # applied, notified: no third
+
+
+def test_the_demo_starts_a_gdpr_clock_on_its_security_incident_once(clock, manager, reporter, data_breach_category):
+    from types import SimpleNamespace
+
+    from incidents.tests.factories import make_incident
+    from response import demo
+
+    incident = make_incident(reporter=reporter, category=data_breach_category, summary=demo.SECURITY_SUMMARY)
+    org = SimpleNamespace(users={"maria": manager})
+    assert demo.seed_regulatory(org) == 1
+    assert demo.seed_regulatory(org) == 0
+    started = incident.regulatory_clocks.get()
+    assert started.regulation.code == "gdpr" and started.running
+    assert started.aware_at == MONDAY_10 - timedelta(minutes=90)

@@ -59,6 +59,7 @@ class Command(BaseCommand):
             added["alert groups"] = intake_demo.seed(org)
             added["major incidents"] = response_demo.seed(org)
             added["security incidents"] = response_demo.seed_security(org)
+            added["regulatory clocks"] = response_demo.seed_regulatory(org)
             # After the major incident: its first public update is on the status page.
             added["status page rows"] = comms_demo.seed(org)
             # Last: a drill pages and alerts like the real thing, and nothing above counts it.
