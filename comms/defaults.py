@@ -36,7 +36,8 @@ TEMPLATES = [
      "reported {{ started }}, now {{ state|lower }}).\n\n"
      "[What data and whose may be affected; whether a regulator or the customers must be told, and by when]\n\n"
      "Confidential: do not forward. The incident: {{ link }}"),
-    ("Affected customers: security incident (e-mail)", Purpose.UPDATE, Channel.EMAIL,
+    # Named to sort after "Status update (e-mail)", the update form's first choice.
+    ("Update to affected customers (e-mail)", Purpose.UPDATE, Channel.EMAIL,
      "Important information about your account",
      "We are writing to tell you about a security incident that may affect you.\n\n"
      "[What happened, what information was involved, and what we have done]\n\n"

@@ -250,7 +250,7 @@ def test_a_customer_update_reaches_exactly_the_affected_customers(
                           public=False)
     services.add_customer(incident=phishing, user=sam, name="Acme Ltd", email="Security@Acme.example")
     services.add_customer(incident=phishing, user=sam, name="Globex", email="it@globex.example")
-    template = Template.objects.get(name="Affected customers: security incident (e-mail)")
+    template = Template.objects.get(name="Update to affected customers (e-mail)")
     with django_capture_on_commit_callbacks(execute=True):
         update = services.post_customer_update(incident=phishing, user=manager, template=template,
                                                text="Please change your password.")
@@ -262,7 +262,7 @@ def test_a_customer_update_reaches_exactly_the_affected_customers(
 
 
 def test_a_customer_update_with_no_customer_listed_is_refused(phishing, manager):
-    template = Template.objects.get(name="Affected customers: security incident (e-mail)")
+    template = Template.objects.get(name="Update to affected customers (e-mail)")
     with pytest.raises(ValidationError) as refused:
         services.post_customer_update(incident=phishing, user=manager, template=template)
     assert "to_customers" in refused.value.message_dict
