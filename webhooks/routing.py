@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from core import bulk
 from incidents.models import IncidentEvent
-from incidents.roles import is_auditor, is_staff_role, preload_roles_and_teams
+from incidents.roles import preload_roles_and_teams
 from incidents.visibility import preload_participants
 
 from .audience import may_receive
@@ -60,11 +60,8 @@ def owe_deliveries(rows: Sequence[tuple[int, int, str]]) -> list[int]:
               "incident__reporter_id", "incident__state")
         .order_by()
     }
-    # Named participants hear about the incidents they see: read once for the batch, and only where
-    # they can matter (a restricted incident, or an owner who is neither staff nor an auditor).
-    plain_owner = any(not (is_staff_role(owner) or is_auditor(owner)) for owner in owners.values())
-    preload_participants([event.incident for event in written.values()
-                          if plain_owner or event.incident.confidential or event.incident.security])
+    # Named participants hear about the incidents they see: read once for the batch.
+    preload_participants([event.incident for event in written.values()])
     now = timezone.now()
     give_up_at = now + timedelta(hours=settings.ITSM_WEBHOOK_GIVE_UP_HOURS)
     decided: dict[tuple[int, int, bool], bool] = {}

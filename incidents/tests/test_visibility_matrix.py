@@ -124,3 +124,13 @@ def test_the_assignee_choices_offer_exactly_who_may_work_on_a_security_incident(
         user = world.fresh(user_name)
         may = roles.can_work_on(user, incident) and roles.is_staff_role(user)
         assert (user.pk in offered) is may, user_name
+
+
+def test_rows_read_with_the_participation_annotation_are_judged_without_a_query_each(world,
+                                                                                  django_assert_num_queries):
+    user = world.fresh("staff_participant")
+    roles.team_ids(user), roles.role_names(user)
+    rows = list(visibility.with_participation(Incident.objects.visible_to(user), user))
+    with django_assert_num_queries(0):
+        internal = {incident.pk for incident in rows if roles.sees_internal(user, incident)}
+    assert internal == {i.pk for i in world.incidents.values()}
