@@ -7,6 +7,7 @@ event and history row, so it joins the incident once and counts nothing.
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -14,10 +15,26 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from compliance.audit import export
+from compliance.audit import export, sources
 from compliance.audit.forms import IncidentExportForm, RangeExportForm
 from compliance.models import AuditEntry
-from incidents.models import Incident
+from incidents.models import Incident, IncidentEvent
+
+
+class TableFilter(admin.SimpleListFilter):
+    """The chained tables, from the app registry: a DISTINCT over the whole trail would read it all."""
+
+    title = "table"
+    parameter_name = "table"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        tables = [(model._meta.db_table, str(model._meta.verbose_name)) for model in apps.get_models()
+                  if model._meta.app_label in sources.CHAINED_APPS
+                  and (model is IncidentEvent or model.__name__.startswith("Historical"))]
+        return [*sorted(tables), (sources.ACCESS_TABLE, "exports and downloads")]
+
+    def queryset(self, request: HttpRequest, queryset):
+        return queryset.filter(table=self.value()) if self.value() else queryset
 
 
 @admin.register(AuditEntry)
@@ -25,7 +42,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ("position", "recorded_at", "table", "row_pk", "incident_reference", "incident_position",
                     "short_hash")
     list_select_related = ("incident",)
-    list_filter = ("table",)
+    list_filter = (TableFilter,)
     ordering = ("-position",)
     show_full_result_count = False
     list_per_page = 100

@@ -18,6 +18,7 @@ from compliance.audit import export, verify
 from compliance.models import AuditEntry
 from core.tests.api_support import assert_constant_queries, count_queries
 from incidents import events, roles
+from incidents.models import IncidentEvent
 from incidents.tests.factories import CategoryFactory, TeamFactory, UserFactory, make_incident
 
 from . import audit_world
@@ -187,4 +188,7 @@ def test_the_audit_trail_list_costs_the_same_queries_for_1_and_50_entries(client
         make_incident(reporter=reporter, category=network_category)
     many, page = count_queries(lambda: client.get(url))
     assert len(page.context["cl"].result_list) >= 50
+    events_only, page = count_queries(lambda: client.get(url, {"table": IncidentEvent._meta.db_table}))
+    assert {e.table for e in page.context["cl"].result_list} == {IncidentEvent._meta.db_table}
+    assert events_only == many
     assert_constant_queries("admin.compliance.audittrail", one, many)
