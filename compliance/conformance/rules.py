@@ -295,8 +295,10 @@ def closure_confirmed(f: Facts) -> Item:
         return item(NA, "Not closed yet." if f.incident.state != State.CANCELLED else "Withdrawn, not closed.")
     close = closes[-1]
     resolves = [e for e in f.transitions("resolve") if e.created_at <= close.created_at]
-    resolved = resolves[-1] if resolves else None
-    since = resolved.created_at if resolved is not None else f.incident.resolved_at
+    row, _ = last_resolve(f)
+    # The grace period runs from the resolve's own timestamp, as the auto-close computes it.
+    since = (row.resolved_at if row is not None and row.resolved_at else None) or (
+        resolves[-1].created_at if resolves else f.incident.resolved_at)
     confirm = next((e for e in f.transitions("confirm") if since is None or e.created_at >= since), None)
     if confirm is not None:
         return item(MET, f"The reporter confirmed the fix on {when(confirm.created_at)} ({event_ref(confirm)}).",
