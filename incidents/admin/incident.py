@@ -66,12 +66,14 @@ class IncidentAdmin(QuickListMixin, IncidentSlaAdminMixin, KnownErrorViews, Secu
             ("confidential", "is_major"), "parent", ("known_error", "triage_decision"),
         )}),
         ("Assignment", {"fields": ("team", "assignee", "state", ("hold_kind", "hold_reason"), "loaded_version")}),
-        ("Resolution", {"fields": ("resolution_code", "resolution_notes", "workaround")}),
+        ("Resolution", {"fields": ("resolution_code", "resolution_notes", "workaround", "verification")}),
         ("SLA clock", {"fields": ("sla_clock",)}),
     )
     change_readonly_fields = (
         "reference", "reporter_contact", "channel", "opened_at", "priority", "state", "hold_kind", "hold_reason",
         "known_error", "triage_decision", "sla_clock",
+        # Recorded by the resolve step (how restoration was verified), part of its history row.
+        "verification",
         # Declared and linked by their own services (the major-incident panel, "Link to major incident…").
         "is_major", "parent",
     )

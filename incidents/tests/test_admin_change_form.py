@@ -66,10 +66,12 @@ def test_change_form_groups_fields_into_classification_assignment_and_resolution
         "confidential", "is_major", "parent", "known_error", "triage_decision",
     ]
     assert fieldsets["Assignment"] == ["team", "assignee", "state", "hold_kind", "hold_reason", "loaded_version"]
-    assert fieldsets["Resolution"] == ["resolution_code", "resolution_notes", "workaround"]
+    assert fieldsets["Resolution"] == ["resolution_code", "resolution_notes", "workaround", "verification"]
     assert fieldsets["SLA clock"] == ["sla_clock"]
     form = response.context["adminform"].form
     assert "state" not in form.fields and "priority" not in form.fields
+    # Shown, not edited: the resolve step records how restoration was verified.
+    assert "verification" not in form.fields
     assert form["loaded_version"].value() == incident.version
 
 
