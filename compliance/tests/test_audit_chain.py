@@ -187,3 +187,20 @@ def test_chaining_50_events_costs_the_same_queries_as_chaining_1(reporter, netwo
     audit = [sql for sql in fifty if "compliance_auditentry" in sql or "advisory" in sql]
     assert len(audit) <= 3  # (the lock,) the heads, the insert
     assert verify().ok
+
+
+def test_verify_reads_a_batch_of_entries_with_one_query_per_source_table(reporter, network_category):
+    """No query per entry: 100k entries are a few hundred queries, not 100k."""
+    from django.test.utils import CaptureQueriesContext
+
+    incident = make_incident(reporter=reporter, category=network_category)
+
+    def cost() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert verify(batch_size=1000).ok
+        return len(captured.captured_queries)
+
+    few = cost()
+    events.record_rows([{"incident_id": incident.pk, "kind": "comment", "message": f"row {n}", "public": False}
+                        for n in range(60)])
+    assert cost() == few
