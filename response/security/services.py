@@ -44,7 +44,7 @@ from ..models import (
     NoticeMessage,
     NoticeRole,
 )
-from . import hashing
+from . import hashing, signals
 from .defaults import CONTAINMENT_STEPS
 from .delivery import send_notice_task
 from .selectors import notice_addresses
@@ -161,7 +161,11 @@ def tick(*, incident: Incident, step_id: int, user, done: bool = True, note: str
 
 # --- evidence -------------------------------------------------------------------------------------
 def _custody(evidence: Evidence, user, action: str, **fields) -> CustodyEntry:
-    return CustodyEntry.objects.create(evidence=evidence, action=action, actor=user, **fields)
+    entry = CustodyEntry.objects.create(evidence=evidence, action=action, actor=user, **fields)
+    transaction.on_commit(lambda: signals.evidence_accessed.send_robust(
+        sender=CustodyEntry, entry_id=entry.pk, evidence_id=evidence.pk, incident_id=evidence.incident_id,
+        action=action, actor_id=user.pk))
+    return entry
 
 
 def _check_title(title: str, description: str) -> tuple[str, str]:

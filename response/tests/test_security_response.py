@@ -312,3 +312,23 @@ def test_two_analysts_ticking_the_same_moment_on_postgresql_lose_nothing(require
     assert sorted(outcomes) == ["refused", "refused", "ticked", "ticked"]
     assert ContainmentStep.objects.filter(incident=phishing, done=True).count() == 2
     assert IncidentEvent.objects.filter(incident=phishing, kind=EventKind.CONTAINMENT).count() == 2
+
+
+def test_every_custody_line_is_told_after_commit_for_the_audit_chain_above(
+        phishing, sam, django_capture_on_commit_callbacks):
+    from response.security.signals import evidence_accessed
+
+    heard: list[str] = []
+
+    def listener(sender, action, evidence_id, **kwargs):
+        heard.append(action)
+
+    evidence_accessed.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            item = services.collect_note(incident=phishing, user=sam, title="Call", note="x")
+        with django_capture_on_commit_callbacks(execute=True):
+            services.verify_for_download(evidence=item, user=sam)
+    finally:
+        evidence_accessed.disconnect(listener)
+    assert heard == ["collected", "downloaded"]
