@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from comms import services as comms
@@ -61,9 +61,15 @@ def simulated_reporter():
 def alert_source() -> AlertSource:
     """The monitoring source scripted alerts come from, made on first use (no token: nothing posts to it)."""
     source = AlertSource.objects.filter(name=DRILL_SOURCE).first()
-    if source is None:
-        source = AlertSource.objects.create(name=DRILL_SOURCE, service_user=service_account("alerts", DRILL_SOURCE))
-    return source
+    if source is not None:
+        return source
+    try:
+        with transaction.atomic():
+            return AlertSource.objects.create(name=DRILL_SOURCE,
+                                              service_user=service_account("alerts", DRILL_SOURCE))
+    except IntegrityError:
+        # Another worker made it a moment ago (two sweeps running a first alert at once).
+        return AlertSource.objects.get(name=DRILL_SOURCE)
 
 
 def start_drill(*, scenario: Scenario, by) -> Drill:
@@ -80,6 +86,8 @@ def start_drill(*, scenario: Scenario, by) -> Drill:
         )
         drill = Drill.objects.create(scenario=scenario, incident=incident, started_by=by,
                                      started_at=incident.opened_at)
+        if any(step.kind == StepKind.ALERT for step in steps):
+            alert_source()  # made now, by one request, rather than by two sweeps racing for it
         DrillStep.objects.bulk_create([
             DrillStep(drill=drill, step=step, due_at=drill.started_at + timedelta(minutes=step.offset_minutes))
             for step in steps
