@@ -117,12 +117,19 @@ def _forget_participants(incident: Incident | int) -> None:
         getattr(incident, "_prefetched_objects_cache", {}).pop("participants", None)
 
 
+def record_if_classified_security(incident: Incident, user) -> IncidentEvent | None:
+    """A classification (triage, or an edit of the category) that made the incident a security
+    incident (`Incident.apply_classification`) says so on the timeline, in its transaction."""
+    if not getattr(incident, "became_security", False):
+        return None
+    incident.became_security = False
+    return services.record_event(incident, kind=EventKind.SECURITY, actor=user, notify=False,
+                                 message=f"A security incident: its category, {incident.category}, is a security one.")
+
+
 def on_incident_transitioned(sender, incident: Incident, event: IncidentEvent, user, **kwargs) -> None:
-    """Triage that puts the incident in a security category makes it a security incident
-    (`Incident.apply_classification`): say so on the timeline, in the triage's transaction."""
-    if event.transition == "triage" and getattr(incident, "became_security", False):
-        services.record_event(incident, kind=EventKind.SECURITY, actor=user, notify=False,
-                              message=f"A security incident: its category, {incident.category}, is a security one.")
+    if event.transition == "triage":
+        record_if_classified_security(incident, user)
 
 
 # --- telling whoever logged one where it went ---------------------------------------------------

@@ -494,6 +494,10 @@ def incident_save_edits(*, incident: Incident, user, changed: Iterable[str]) -> 
             record_event(locked, kind=EventKind.CLASSIFICATION, actor=user, notify=False,
                          message=f"P{locked.priority}, {locked.category or 'no category'}, "
                                  f"{locked.team or 'no team'}")
+        if getattr(locked, "became_security", False):
+            from .security import record_if_classified_security  # security builds on these services
+
+            record_if_classified_security(locked, user)
         if "assignee" in changed:
             record_event(locked, kind=EventKind.ASSIGNMENT, actor=user,
                          message=f"Assigned to {locked.assignee}" if locked.assignee else "Unassigned")

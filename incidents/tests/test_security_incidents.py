@@ -81,6 +81,14 @@ def test_triage_into_a_security_category_is_a_security_event_on_the_timeline(rep
     assert event.actor == agent and "Security" in event.message
 
 
+def test_an_edit_into_a_security_category_is_a_security_event_too(reporter, manager, breach, network_category):
+    incident = make_incident(reporter=reporter, category=network_category)
+    incident.category = breach
+    services.incident_save_edits(incident=incident, user=manager, changed=["category"])
+    incident = Incident.objects.get(pk=incident.pk)
+    assert incident.security and incident.events.filter(kind=EventKind.SECURITY, actor=manager).count() == 1
+
+
 # --- participants ------------------------------------------------------------------------------------
 def test_a_named_participant_sees_the_incident_until_removed(reporter, breach, manager, other_reporter):
     incident = make_incident(reporter=reporter, category=breach)
