@@ -11,6 +11,7 @@ from django.urls import reverse
 from core.errors import WorkflowError
 from core.tests.api_support import token_client
 from incidents import roles, security, services
+from incidents.admin import security as security_admin
 from incidents.models import Channel, EventKind, Incident
 
 from .factories import CategoryFactory, TeamFactory, UserFactory, make_incident
@@ -228,3 +229,19 @@ def test_a_staff_participant_reads_the_change_page_but_may_not_edit_it(client, r
     response = client.get(reverse("admin:incidents_incident_change", args=[incident.pk]))
     assert response.status_code == 200
     assert not response.context["has_change_permission"]
+
+
+def test_the_participant_candidates_cost_the_same_queries_for_1_and_50_people(client, manager, reporter, breach):
+    from core.tests.api_support import count_queries
+
+    incident = make_incident(reporter=reporter, category=breach)
+    client.force_login(manager)
+    url = reverse("admin:incidents_incident_participant_candidates", args=[incident.pk])
+    UserFactory(username="cand-0", role=roles.REPORTER)
+    one, response = count_queries(lambda: client.get(url, {"term": "cand-"}))
+    assert len(response.json()["results"]) == 1
+    for n in range(1, 50):
+        UserFactory(username=f"cand-{n}", role=roles.REPORTER)
+    many, response = count_queries(lambda: client.get(url, {"term": "cand-"}))
+    assert len(response.json()["results"]) == security_admin.CANDIDATES_SHOWN
+    assert one == many
