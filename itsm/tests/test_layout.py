@@ -46,6 +46,7 @@ NOT_IN_ADMIN = {
     "response.ContainmentStep": "ticked on the security incident's page, where its timeline shows who and when",
     "response.AffectedCustomer": "listed and added on the security incident's page, under its access rules",
     "drills.DrillStep": "shown on the drill's page; the beat task runs them, nobody edits them",
+    "response.RegulatoryThreshold": "written once by the sweep and shown on the incident's clock panel and timeline",
 }
 
 
