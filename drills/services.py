@@ -123,6 +123,10 @@ def run_due_steps(now: datetime | None = None, batch_size: int = BATCH_SIZE) -> 
             )
             if not due:
                 return StepsRun(done, failed)
+            # Every step writes on its drill's incident (events, updates, the clock): lock those rows
+            # first, in one order, so two workers never each hold one and wait for the other's.
+            list(Incident.objects.select_for_update(of=("self",)).order_by("pk")
+                 .filter(pk__in={row.drill.incident_id for row in due}).values_list("pk", flat=True))
             for row in due:
                 if run_step(row, now=now):
                     done += 1
