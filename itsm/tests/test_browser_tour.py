@@ -1,4 +1,4 @@
-"""The four roles walk the demo (`seed_demo`) end to end in a real browser, through the screens a
+"""Every role walks the demo (`seed_demo`) end to end in a real browser, through the screens a
 desk meets every day, and the README's tour pictures are taken on the way (`ITSM_UPDATE_SCREENSHOTS=1`
 writes them to docs/screenshots/). No page breaks the Content-Security-Policy.
 
@@ -41,7 +41,7 @@ def go(page, live_server, url: str, problems: list[str]) -> None:
     problems.extend(f"{url}: {v}" for v in page.evaluate("window.__cspViolations"))
 
 
-def test_the_four_roles_walk_the_demo_end_to_end(browser, live_server, settings):  # noqa: F811
+def test_every_role_walks_the_demo_end_to_end(browser, live_server, settings):  # noqa: F811
     settings.ITSM_FOUR_EYES_PUBLISHING = True
     call_command("seed_demo", "--quiet")
     problems: list[str] = []
@@ -122,5 +122,31 @@ def test_the_four_roles_walk_the_demo_end_to_end(browser, live_server, settings)
     maria.click("input[name=_send]")
     maria.wait_for_load_state()
     assert breached.updates.count() == 1
+
+    # --- The security team: the phishing incident's response, containment, evidence and its GDPR clock.
+    sam = signed_in(browser, live_server, "sam", problems, height=1600)
+    phishing = Incident.objects.get(summary__startswith="Phishing: credentials entered")
+    assert phishing.security
+    go(sam, live_server, reverse("admin:incidents_incident_change", args=[phishing.pk]), problems)
+    content = sam.content()
+    assert "Containment (" in content and "Evidence" in content and "GDPR" in content
+    shot(sam, "tour-admin-security")
+    # The desk may not read it: the security team, the managers and named participants only.
+    go(dana, live_server, reverse("admin:incidents_incident_change", args=[phishing.pk]), problems)
+    assert phishing.summary not in dana.content()
+
+    # --- The incident manager again: SOP conformance over the last 30 days, the most-missed steps.
+    go(maria, live_server, reverse("admin:compliance_conformancereport_changelist"), problems)
+    assert "Most-missed steps" in maria.content()
+    shot(maria, "tour-admin-conformance")
+
+    # --- The auditor: the SLA figures, and the audit trail that proves the record was not edited.
+    alex = signed_in(browser, live_server, "alex", problems, height=1100)
+    go(alex, live_server, reverse("admin:compliance_slametrics_changelist"), problems)
+    assert "MTTA" in alex.content()
+    shot(alex, "tour-admin-metrics")
+    go(alex, live_server, reverse("admin:compliance_auditentry_changelist"), problems)
+    assert "audit" in alex.content().lower()
+    shot(alex, "tour-admin-audit")
 
     assert problems == [], problems
