@@ -96,7 +96,7 @@ def _response_rows(incident: Incident, manager) -> None:
     """The security response's rows (evidence and its custody, a notice, forensics), a regulatory
     clock, and a drill that (for the walk's sake) points at it."""
     from drills.models import Drill, Scenario
-    from response.models import CustodyEntry, Evidence, ForensicsEngagement, Notice, RegulatoryClock, Regulation
+    from response.models import CustodyEntry, Evidence, ForensicsEngagement, Notice, Regulation, RegulatoryClock
 
     now = timezone.now()
     evidence = Evidence.objects.create(incident=incident, kind="note", title=f"Call note: {SECRET}", note=SECRET,
