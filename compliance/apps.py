@@ -24,15 +24,19 @@ def _grant_metrics(sender, using="default", apps=None, **kwargs) -> None:
 
 def _chain_audit(config: AppConfig) -> None:
     """Every event, history row and export joins the audit chain in its own transaction."""
+    from django.db.models.signals import post_save
     from simple_history.signals import post_create_historical_m2m_records, post_create_historical_record
 
     from incidents import events
+    from response.models import CustodyEntry, Notice
 
     from .audit import sources
 
     events.register_owed(sources.on_events)
     post_create_historical_record.connect(sources.on_history, dispatch_uid="compliance-audit-history")
     post_create_historical_m2m_records.connect(sources.on_m2m_history, dispatch_uid="compliance-audit-m2m")
+    for model in (CustodyEntry, Notice):
+        post_save.connect(sources.on_security_record, sender=model, dispatch_uid=f"compliance-audit-{model.__name__}")
     post_migrate.connect(_grant_audit, sender=config, dispatch_uid="compliance-audit-roles")
 
 

@@ -8,6 +8,10 @@ who read the record out (exports, evidence downloads).
   history (a team's members). Neither app writes history rows in bulk, which would send no signal
   (`bulk_history_create`, `bulk_create_with_history`); a test holds that true.
 - Access: `record_access`, whose entry keeps its own content since it has no other row.
+- The security response's append-only rows: every line of an evidence item's chain of custody
+  (each view, download, refused download, hand-over) and every notice to legal or compliance,
+  saved once and never changed (`on_security_record`). Evidence items themselves are not chained:
+  a hand-over or a supersede changes them, and their custody lines say so.
 """
 
 from __future__ import annotations
@@ -77,3 +81,14 @@ def record_access(*, actor, action: str, what: str, incident=None, detail: str =
         "at": timezone.now(),
     })
     append([Pending(ACCESS_TABLE, None, incident_id, content=text)])
+
+
+def on_security_record(sender, instance, created: bool, raw: bool = False, using=None, **kwargs) -> None:
+    """A custody line or a notice, chained in the transaction that writes it (to its incident's
+    chain too). A custody line's incident is its evidence item's, which the service has at hand."""
+    if not created or raw:
+        return
+    incident_id = getattr(instance, "incident_id", None)
+    if incident_id is None and getattr(instance, "evidence_id", None) is not None:
+        incident_id = instance.evidence.incident_id
+    append([Pending(sender._meta.db_table, instance.pk, incident_id, sender)], using=using or "default")
