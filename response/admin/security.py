@@ -10,7 +10,7 @@ from collections.abc import Callable
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,7 +18,6 @@ from django.utils.html import format_html
 
 from core.admin import ReadOnlyAdmin
 from core.errors import WorkflowError
-from incidents import uploads
 from incidents.models import Incident
 
 from ..models import (
@@ -128,7 +127,10 @@ class EvidenceAdmin(ReadOnlyAdmin):
                        "title": f"“{evidence.title}” failed its hash check"}
             return TemplateResponse(request, "response/security/hash_mismatch.html", context, status=409)
         if evidence.kind == EvidenceKind.FILE:
-            response = uploads.download(evidence)
+            # The bytes that were hashed, not a second read of storage that could differ.
+            response = FileResponse(result.content, as_attachment=True, filename=evidence.original_name,
+                                    content_type=evidence.content_type or "application/octet-stream")
+            response["X-Content-Type-Options"] = "nosniff"
         else:
             response = HttpResponse(evidence.note.encode("utf-8"), content_type="text/plain; charset=utf-8")
             response["Content-Disposition"] = f'attachment; filename="evidence-{evidence.pk}.txt"'

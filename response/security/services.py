@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import IO
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -253,6 +254,8 @@ class Verified:
     sha256: str
     matched: bool
     missing: bool = False
+    # A file's bytes exactly as they were hashed, to serve (closed when they did not match).
+    content: IO[bytes] | None = None
 
 
 def verify_for_download(*, evidence: Evidence, user) -> Verified:
@@ -260,15 +263,18 @@ def verify_for_download(*, evidence: Evidence, user) -> Verified:
     in its custody. A mismatch (the stored bytes changed since collection) or a missing file is
     also a timeline event: someone must look. The caller serves the file only when it matched."""
     _check_reader(user, evidence.incident)
-    missing = False
+    missing, content = False, None
     try:
         if evidence.kind == EvidenceKind.FILE:
-            sha256, _ = hashing.digest_file(evidence.file)
+            sha256, _, content = hashing.digest_and_copy(evidence.file)
         else:
             sha256, _ = hashing.digest_text(evidence.note)
     except FileNotFoundError:
         sha256, missing = "", True
     matched = not missing and sha256 == evidence.sha256
+    if not matched and content is not None:
+        content.close()
+        content = None
     with transaction.atomic():
         if matched:
             _custody(evidence, user, CustodyAction.DOWNLOADED, sha256=sha256, hash_ok=True)
@@ -278,7 +284,7 @@ def verify_for_download(*, evidence: Evidence, user) -> Verified:
                      reason=f"Refused: {why}, not the {evidence.sha256} collected.")
             events.record(evidence.incident, kind=EventKind.EVIDENCE, actor=user, notify=False,
                           message=f"Evidence failed its hash check on download: {evidence.title} ({why}).")
-    return Verified(evidence=evidence, sha256=sha256, matched=matched, missing=missing)
+    return Verified(evidence=evidence, sha256=sha256, matched=matched, missing=missing, content=content)
 
 
 def hand_over(*, evidence: Evidence, user, to: str, reason: str) -> Evidence:

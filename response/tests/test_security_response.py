@@ -142,6 +142,17 @@ def test_evidence_download_verifies_the_hash_and_says_it_matched(phishing, sam):
     assert entry.action == CustodyAction.DOWNLOADED and entry.hash_ok is True and entry.actor == sam
 
 
+def test_the_download_serves_the_bytes_it_verified_even_if_storage_changes_after_the_check(phishing, sam):
+    original = b"09:12 POST https://login.examp1e.com/ user=rita\n" * 40
+    item = services.collect_file(incident=phishing, user=sam, upload=log_file(original), title="Proxy log")
+    result = services.verify_for_download(evidence=item, user=sam)
+    assert result.matched
+    with open(item.file.path, "r+b") as stored:  # changed between the check and the sending
+        stored.write(b"X" * 20)
+    assert result.content.read() == original
+    result.content.close()
+
+
 def test_evidence_download_with_tampered_file_says_the_hash_does_not_match(phishing, sam):
     item = services.collect_file(incident=phishing, user=sam, upload=log_file(), title="Proxy log")
     with open(item.file.path, "r+b") as stored:  # someone edits the stored copy
