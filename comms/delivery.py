@@ -22,27 +22,13 @@ def _email(message: UpdateMessage) -> EmailMessage:
 def send_update(update_id: int) -> int:
     """Send the unsent messages of one update. Returns how many this call sent."""
     owed = UpdateMessage.objects.filter(update_id=update_id).select_related("update__incident").order_by("pk")
-
-    def send(rows: list[UpdateMessage]) -> list[UpdateMessage]:
-        for row in rows:
-            _email(row).send()
-        return rows
-
-    sent = 0
-    for pk in owed.filter(sent_at__isnull=True).values_list("pk", flat=True):
-        sent += outbox.send_owed(owed.filter(pk=pk), send)
-    return sent
-
-
-def stale(written_before, written_after, limit: int):
-    """The relay's finder: every update with messages still unsent that were owed in the window."""
-    ids = (UpdateMessage.objects.filter(sent_at__isnull=True, created_at__lt=written_before,
-                                        created_at__gte=written_after)
-           .order_by("update_id").values_list("update_id", flat=True).distinct()[:limit])
-    for update_id in ids:
-        yield send_update_task, (update_id,)
+    return outbox.send_each(owed, _email)
 
 
 @shared_task(name="comms.tasks.send_update", **MAIL_TASK)
 def send_update_task(update_id: int) -> int:
     return send_update(update_id)
+
+
+# The relay's finder: every update with messages still unsent that were owed in the window.
+stale = outbox.stale_groups(UpdateMessage, "update_id", send_update_task)

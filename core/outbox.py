@@ -86,6 +86,33 @@ def send_owed(
 PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
 
 
+def send_each(owed: models.QuerySet, email_of: Callable[[Any], Any]) -> int:
+    """Send the unsent e-mails of `owed` (rows with `sent_at`), one claim a row, so that a failure on
+    the third address leaves the first two sent. `email_of(row)` builds the row's EmailMessage.
+    Returns how many this call sent."""
+
+    def send(rows: list) -> list:
+        for row in rows:
+            email_of(row).send()
+        return rows
+
+    return sum(send_owed(owed.filter(pk=pk), send)
+               for pk in owed.filter(sent_at__isnull=True).values_list("pk", flat=True))
+
+
+def stale_groups(model: type[models.Model], group_field: str, task: Task) -> Callable:
+    """A relay finder for rows owed in groups (an update's or a notice's e-mails): `task(group id)`
+    for every group with a row still unsent that was written in the window."""
+
+    def finder(written_before: datetime, written_after: datetime, limit: int):
+        ids = (model.objects.filter(sent_at__isnull=True, created_at__lt=written_before, created_at__gte=written_after)
+               .order_by(group_field).values_list(group_field, flat=True).distinct()[:limit])
+        for group_id in ids:
+            yield task, (group_id,)
+
+    return finder
+
+
 def enqueue(task: Task, *args: Any) -> bool:
     """Queue `task(*args)`. False, with a warning logged, when the broker cannot take it: the rows
     the task would send are still owed, and the relay queues it again once the broker is back."""

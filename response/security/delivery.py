@@ -26,28 +26,13 @@ def _email(message: NoticeMessage) -> EmailMessage:
 def send_notice(notice_id: int) -> int:
     """Send the unsent e-mails of one notice. Returns how many this call sent."""
     owed = NoticeMessage.objects.filter(notice_id=notice_id).select_related("notice__incident").order_by("pk")
-
-    def send(rows: list[NoticeMessage]) -> list[NoticeMessage]:
-        for row in rows:
-            _email(row).send()
-        return rows
-
-    sent = 0
-    # One row per claim: a failure on the third address leaves the first two sent.
-    for pk in owed.filter(sent_at__isnull=True).values_list("pk", flat=True):
-        sent += outbox.send_owed(owed.filter(pk=pk), send)
-    return sent
-
-
-def stale(written_before, written_after, limit: int):
-    """The relay's finder: every notice with e-mails still unsent that were owed in the window."""
-    ids = (NoticeMessage.objects.filter(sent_at__isnull=True, created_at__lt=written_before,
-                                        created_at__gte=written_after)
-           .order_by("notice_id").values_list("notice_id", flat=True).distinct()[:limit])
-    for notice_id in ids:
-        yield send_notice_task, (notice_id,)
+    return outbox.send_each(owed, _email)
 
 
 @shared_task(name="response.tasks.send_notice", **MAIL_TASK)
 def send_notice_task(notice_id: int) -> int:
     return send_notice(notice_id)
+
+
+# The relay's finder: every notice with e-mails still unsent that were owed in the window.
+stale = outbox.stale_groups(NoticeMessage, "notice_id", send_notice_task)
