@@ -13,6 +13,10 @@ each database has:
 They are deliberately small: no signals, no `save()`, no defaults beyond the model's own constant
 ones. Use them only for bookkeeping rows that have no behaviour of their own. COPY goes through the
 connection's execute wrappers, its error translation and its query log, like any other statement.
+
+`read_rows` is the read of the same kind: rows by primary key as `values()` gives them (every
+concrete column by attname, through the same converters), from one statement whose text is built
+once per model, for a path that reads a few rows on every write (the audit chain's commit).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection, connections, models
 from django.utils import timezone
 
 CHUNK = 500  # at most this many rows per statement on SQLite
@@ -195,3 +199,43 @@ def update_rows(model: type[models.Model], rows: Iterable[dict[str, Any]], field
                 f"UPDATE {table} SET {assignments} FROM v WHERE {table}.{pk} = v.id",
                 params,
             )
+
+
+@functools.cache
+def _reader(model: type[models.Model], alias: str) -> tuple[str, list[tuple[str, list, object]]]:
+    """The SELECT of every concrete column of `model` (up to its WHERE clause) and, per column, its
+    attname with the converters the ORM applies to it on this connection."""
+    conn = connections[alias]
+    quote = conn.ops.quote_name
+    table = model._meta.db_table
+    columns, converters = [], []
+    for field in model._meta.concrete_fields:
+        col = field.get_col(table)
+        columns.append(f"{quote(table)}.{quote(field.column)}")
+        converters.append((field.attname, conn.ops.get_db_converters(col) + col.get_db_converters(conn), col))
+    sql = f"SELECT {', '.join(columns)} FROM {quote(table)} WHERE {quote(table)}.{quote(model._meta.pk.column)} IN "
+    return sql, converters
+
+
+def read_rows(model: type[models.Model], pks: Iterable[int], *, using: str = "default") -> list[dict[str, Any]]:
+    """The rows of `model` with these primary keys, each as `model._base_manager.values()` would
+    give it (no order; a key with no row is left out)."""
+    pks = list(pks)
+    if not pks:
+        return []
+    conn = connections[using]
+    sql, converters = _reader(model, using)
+    out: list[dict[str, Any]] = []
+    with conn.cursor() as cursor:
+        size = max(1, conn.features.max_query_params or CHUNK)
+        for start in range(0, len(pks), size):
+            chunk = pks[start:start + size]
+            cursor.execute(sql + "(" + ", ".join(["%s"] * len(chunk)) + ")", chunk)
+            for values in cursor.fetchall():
+                row = {}
+                for value, (name, convs, col) in zip(values, converters, strict=True):
+                    for convert in convs:
+                        value = convert(value, col, conn)
+                    row[name] = value
+                out.append(row)
+    return out
