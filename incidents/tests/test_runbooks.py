@@ -5,7 +5,6 @@ never to a reporter."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.forms import modelform_factory
 from django.urls import reverse
 
@@ -101,11 +100,8 @@ def test_the_queue_shows_each_incidents_runbook_at_a_constant_query_count(client
 
 # --- API ----------------------------------------------------------------------------------------------
 @pytest.fixture
-def api(actors, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    cache.clear()
-    yield actors
-    cache.clear()
+def api(actors):
+    return actors
 
 
 def test_the_staff_shape_carries_the_runbook(api, vpn, vpn_runbook):

@@ -4,7 +4,6 @@ admin's rule), what a text matches, filters and search, and the publish workflow
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
 from core.api.pagination import CursorPagination
 from core.tests.api_support import (
@@ -26,15 +25,6 @@ from .factories import ArticleFactory, CategoryFactory, KnownErrorFactory
 KNOWN_ERRORS = "/api/v1/known-errors/"
 ARTICLES = "/api/v1/articles/"
 MATCH = f"{KNOWN_ERRORS}match/"
-
-
-@pytest.fixture(autouse=True)
-def _fast_and_fresh(settings):
-    # The actors' passwords are hashed by their factory; the production hasher costs seconds here.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    cache.clear()  # throttle counts
-    yield
-    cache.clear()
 
 
 def transition_url(list_url: str, item, name: str) -> str:

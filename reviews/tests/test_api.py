@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from core.api.pagination import CursorPagination
@@ -31,14 +30,6 @@ REVIEWS = "/api/v1/reviews/"
 ACTION_ITEMS = "/api/v1/action-items/"
 REPORTERS = frozenset({"reporter", "other_reporter"})
 CONFIDENTIAL_READERS = frozenset({"team_resolver", "incident_manager"})
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle_counts():
-    # Every anonymous contract test counts against one address: a budget per test, not per run.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def incident_of(actors, *, confidential: bool = False, **kwargs):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.messages import get_messages
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -20,14 +19,6 @@ from reviews.workflow import ReviewState
 from .factories import ReviewFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fast_and_fresh(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    cache.clear()  # API throttle counts
-    yield
-    cache.clear()
 
 
 @pytest.fixture
