@@ -284,10 +284,14 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 
 # --- Caches -------------------------------------------------------------------------------------
+# A prefix of this site's cache keys, for sites that share one Redis database (staging beside
+# production): each then has its own status page snapshots, rate-limit counts and locks.
+CACHE_KEY_PREFIX = env("ITSM_CACHE_KEY_PREFIX")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": CACHE_KEY_PREFIX}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": CACHE_KEY_PREFIX}}
 
 # --- Auth ---------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
