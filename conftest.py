@@ -11,6 +11,27 @@ import pytest
 REQUIRE_SERVICES = os.environ.get("ITSM_REQUIRE_SERVICES") == "1"
 
 
+def pytest_configure(config) -> None:
+    """Under pytest-xdist (`make test` runs the suite in one process per core), each process has a
+    test database of its own (pytest-django names it per process) and cache keys of its own, so
+    that one process's status page snapshot or lock is never another's on a shared Redis. The
+    processes a test starts (a Celery worker) inherit the prefix through the environment."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    import copy
+
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    prefix = f"{settings.CACHE_KEY_PREFIX}{worker}:"
+    os.environ["ITSM_CACHE_KEY_PREFIX"] = prefix
+    caches = copy.deepcopy(settings.CACHES)
+    for cache in caches.values():
+        cache["KEY_PREFIX"] = prefix
+    override_settings(CACHE_KEY_PREFIX=prefix, CACHES=caches).enable()
+
+
 def need(condition: bool, reason: str) -> None:
     """Skip (printing why) when a service is absent; fail instead under ITSM_REQUIRE_SERVICES=1."""
     if condition:

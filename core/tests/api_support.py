@@ -215,10 +215,20 @@ def assert_constant_queries(name: str, one: int, many: int) -> None:
     """The list costs as many queries for 50 rows as for 1, and as many as the committed baseline
     says (`ITSM_UPDATE_QUERY_COUNTS=1` rewrites the entry after a deliberate change)."""
     assert one == many, f"{name}: {one} queries for 1 row, {many} for 50"
-    baseline = json.loads(BASELINE_FILE.read_text()) if BASELINE_FILE.exists() else {}
     if UPDATE_BASELINE:
-        baseline[name] = many
-        BASELINE_FILE.write_text(json.dumps(dict(sorted(baseline.items())), indent=2) + "\n")
+        # Read, change and write under a lock: the suite's processes (pytest-xdist) update it at once.
+        import fcntl
+
+        with BASELINE_FILE.open("a+") as held:
+            fcntl.flock(held, fcntl.LOCK_EX)
+            held.seek(0)
+            text = held.read()
+            baseline = json.loads(text) if text.strip() else {}
+            baseline[name] = many
+            held.seek(0)
+            held.truncate()
+            held.write(json.dumps(dict(sorted(baseline.items())), indent=2) + "\n")
         return
+    baseline = json.loads(BASELINE_FILE.read_text()) if BASELINE_FILE.exists() else {}
     assert name in baseline, f"{name} has no entry in {BASELINE_FILE.name}: run with ITSM_UPDATE_QUERY_COUNTS=1"
     assert many == baseline[name], f"{name}: {many} queries, the baseline says {baseline[name]}"
