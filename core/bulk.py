@@ -202,19 +202,32 @@ def update_rows(model: type[models.Model], rows: Iterable[dict[str, Any]], field
 
 
 @functools.cache
-def _reader(model: type[models.Model], alias: str) -> tuple[str, list[tuple[str, list, object]]]:
-    """The SELECT of every concrete column of `model` (up to its WHERE clause) and, per column, its
-    attname with the converters the ORM applies to it on this connection."""
+def converter(model: type[models.Model], attname: str, alias: str = "default") -> Callable[[Any], Any]:
+    """What the ORM does to a value of this column as the database returns it (the backend's and the
+    field's converters), for a statement written by hand."""
     conn = connections[alias]
-    quote = conn.ops.quote_name
+    field = next(f for f in model._meta.concrete_fields if f.attname == attname)
+    col = field.get_col(model._meta.db_table)
+    converters = conn.ops.get_db_converters(col) + col.get_db_converters(conn)
+
+    def convert(value: Any) -> Any:
+        for step in converters:
+            value = step(value, col, conn)
+        return value
+
+    return convert
+
+
+@functools.cache
+def _reader(model: type[models.Model], alias: str) -> tuple[str, list[tuple[str, Callable[[Any], Any]]]]:
+    """The SELECT of every concrete column of `model` (up to its WHERE clause) and, per column, its
+    attname with the ORM's conversion of its values on this connection."""
+    quote = connections[alias].ops.quote_name
     table = model._meta.db_table
-    columns, converters = [], []
-    for field in model._meta.concrete_fields:
-        col = field.get_col(table)
-        columns.append(f"{quote(table)}.{quote(field.column)}")
-        converters.append((field.attname, conn.ops.get_db_converters(col) + col.get_db_converters(conn), col))
-    sql = f"SELECT {', '.join(columns)} FROM {quote(table)} WHERE {quote(table)}.{quote(model._meta.pk.column)} IN "
-    return sql, converters
+    fields = model._meta.concrete_fields
+    columns = ", ".join(f"{quote(table)}.{quote(field.column)}" for field in fields)
+    sql = f"SELECT {columns} FROM {quote(table)} WHERE {quote(table)}.{quote(model._meta.pk.column)} IN "
+    return sql, [(field.attname, converter(model, field.attname, alias)) for field in fields]
 
 
 def read_rows(model: type[models.Model], pks: Iterable[int], *, using: str = "default") -> list[dict[str, Any]]:
@@ -224,18 +237,13 @@ def read_rows(model: type[models.Model], pks: Iterable[int], *, using: str = "de
     if not pks:
         return []
     conn = connections[using]
-    sql, converters = _reader(model, using)
+    sql, columns = _reader(model, using)
     out: list[dict[str, Any]] = []
     with conn.cursor() as cursor:
         size = max(1, conn.features.max_query_params or CHUNK)
         for start in range(0, len(pks), size):
             chunk = pks[start:start + size]
             cursor.execute(sql + "(" + ", ".join(["%s"] * len(chunk)) + ")", chunk)
-            for values in cursor.fetchall():
-                row = {}
-                for value, (name, convs, col) in zip(values, converters, strict=True):
-                    for convert in convs:
-                        value = convert(value, col, conn)
-                    row[name] = value
-                out.append(row)
+            out.extend({name: convert(value) for value, (name, convert) in zip(values, columns, strict=True)}
+                       for values in cursor.fetchall())
     return out

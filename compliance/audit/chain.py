@@ -176,7 +176,7 @@ def heads(incident_ids: set[int], using: str = "default") -> tuple[tuple[int, st
     quote = conn.ops.quote_name
     table = quote(AuditEntry._meta.db_table)
     at, incident = quote("position"), quote(AuditEntry._meta.get_field("incident").column)
-    columns = ", ".join(quote(name) for name in ("position", "hash", "incident_id", "incident_position", "incident_hash"))
+    columns = ", ".join((at, quote("hash"), incident, quote("incident_position"), quote("incident_hash")))
     sql = f"SELECT {columns} FROM {table} WHERE {at} = (SELECT MAX({at}) FROM {table})"
     params: list[int] = []
     if incident_ids:

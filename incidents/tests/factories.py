@@ -35,7 +35,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     def role(self, create, extracted, **kwargs):
         if create and extracted:
             self.groups.add(Group.objects.get(name=extracted))
-            if extracted != roles.REPORTER and not self.is_staff:  # an existing account, got not made
+            if extracted != roles.REPORTER and not self.is_staff:  # an existing account: got, not made
                 self.is_staff = True
                 self.save(update_fields=["is_staff"])
 

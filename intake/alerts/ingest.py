@@ -31,6 +31,7 @@ from datetime import timedelta
 from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
+from core import bulk
 from incidents import services
 from incidents.models import Channel, EventKind, Incident
 from incidents.workflow import State
@@ -99,11 +100,9 @@ def _count_unchanged_repeat(source: AlertSource, signal: Signal, now) -> Outcome
     if row is None:
         return None
     group_id, occurrences, status, unmapped, incident_id, reference, state = row
-    unmapped_field = AlertGroup._meta.get_field("unmapped")
-    for convert in unmapped_field.get_db_converters(conn):
-        unmapped = convert(unmapped, unmapped_field, conn)
-    incident = _loaded(Incident, id=incident_id, reference=reference, state=state)  # fsm reads the state
-    group = _loaded(AlertGroup, id=group_id, occurrences=occurrences, status=status, unmapped=unmapped,
+    unmapped = bulk.converter(AlertGroup, "unmapped", conn.alias)(unmapped)
+    incident = _loaded(Incident, conn.alias, id=incident_id, reference=reference, state=state)  # fsm reads it
+    group = _loaded(AlertGroup, conn.alias, id=group_id, occurrences=occurrences, status=status, unmapped=unmapped,
                     incident_id=incident_id)
     group.incident, group.source = incident, source
     return Outcome(group=group, incident=incident, message=f"Updated {reference} ({occurrences} occurrences).")
@@ -113,10 +112,10 @@ def _has_update_returning(conn) -> bool:
     return conn.features.can_return_columns_from_insert  # the same SQLite release (3.35) brought both
 
 
-def _loaded(model, **values):
+def _loaded(model, alias: str, **values):
     """An instance as the ORM loads one with only these columns (the others deferred)."""
     names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
-    return model.from_db(AlertGroup.objects.db, names, [values[name] for name in names])
+    return model.from_db(alias, names, [values[name] for name in names])
 
 
 @functools.cache
